@@ -1,0 +1,392 @@
+"""The `warroom` command line. The console (Textual) is imported only by the commands that
+open it, so scripts such as `warroom step done` start fast."""
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from .domain import timefmt
+from .domain.rules import RuleError
+from .plan import PlanError, load_plan
+from .plan.loader import load_demo_plan
+from .store import commands, queries
+from .store.db import StoreError
+from .store.store import Store
+
+EXIT_BAD_INPUT = 2
+
+
+@dataclass
+class Context:
+    db: Path = Path("warroom.db")
+    operator: str = ""
+    as_json: bool = False
+
+    def open(self) -> Store:
+        store = Store(self.db, self.operator)
+        if store.warning:
+            click.echo(store.warning, err=True)
+        return store
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
+
+
+def one_line(exc: BaseException) -> str:
+    """A single readable line for a refused input."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg'].removeprefix('Value error, ')}"
+                         for e in exc.errors())
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def guarded(fn):
+    """Refused input and unusable files end the command with one line on stderr and exit 2."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (RuleError, StoreError, ValueError) as exc:
+            click.echo(f"warroom: {one_line(exc)}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    return wrapper
+
+
+def json_option(fn):
+    def set_json(ctx, _param, value):
+        if value:
+            ctx.ensure_object(Context).as_json = True
+    return click.option("--json", "as_json", is_flag=True, expose_value=False, callback=set_json,
+                        help="Print machine-readable JSON.")(fn)
+
+
+def write_command(group, name: str, **settings):
+    """A command that records something: takes --at and --json, prints what it recorded."""
+    def decorate(fn):
+        @group.command(name, **settings)
+        @click.option("--at", "at", metavar="TIME",
+                      help="When it happened: HH:MM, an ISO time, or -10m (default: now).")
+        @json_option
+        @click.pass_obj
+        @guarded
+        @functools.wraps(fn)
+        def command(ctx: Context, at, **kwargs):
+            with ctx.open() as store:
+                when = timefmt.parse_at(at, timefmt.now_ms(), store.zone()) if at else None
+                result = fn(store, at=when, **kwargs)
+            report(ctx, result)
+        return command
+    return decorate
+
+
+def report(ctx: Context, result: dict) -> None:
+    if ctx.as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, default=str))
+    else:
+        details = ", ".join(f"{k} {v}" for k, v in result.items() if k != "event")
+        click.echo(f"recorded: {details} (event {result['event']})")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="WARROOM_DB",
+              default="warroom.db", show_default=True, help="The war room file ($WARROOM_DB).")
+@click.option("--as", "operator", envvar="WARROOM_OPERATOR", default=_login,
+              help="Who is recording ($WARROOM_OPERATOR, else your login name).")
+@json_option
+@click.version_option(package_name="warroom")
+@click.pass_context
+def main(ctx: click.Context, db: Path, operator: str) -> None:
+    """A war room for go-live day: runbook, incidents, decisions and comms on one shared file."""
+    ctx.ensure_object(Context)
+    ctx.obj.db, ctx.obj.operator = db, operator
+    if ctx.invoked_subcommand is None:
+        open_console(ctx.obj)
+
+
+@main.command()
+@click.argument("plan", type=click.Path(path_type=Path), required=False)
+@click.option("--demo", is_flag=True, help="Use the built-in demo plan.")
+@click.option("--force", is_flag=True, help="Replace an existing war room (the old file is kept aside).")
+@json_option
+@click.pass_obj
+@guarded
+def init(ctx: Context, plan: Path | None, demo: bool, force: bool) -> None:
+    """Create a war room file from a plan."""
+    if bool(plan) == demo:
+        raise click.UsageError("give a PLAN file or --demo (one of them)")
+    loaded = load_demo_plan() if demo else _load_or_exit(plan)
+    aside = _make_room(ctx.db, force)
+    with Store.create(ctx.db, ctx.operator) as store:
+        result = commands.init(store, loaded)
+    if ctx.as_json:
+        click.echo(json.dumps(result | {"db": str(ctx.db), "kept_aside": aside}))
+    else:
+        click.echo(f"created war room {loaded.name!r} in {ctx.db}: {len(loaded.steps)} steps, "
+                   f"{len(loaded.roles)} roles, {len(loaded.risks)} risks")
+        if aside:
+            click.echo(f"the previous file was kept as {aside}")
+
+
+def _make_room(db: Path, force: bool) -> str | None:
+    """Clear the way for a new file; with --force the old one is moved aside, never deleted."""
+    if not db.exists():
+        return None
+    if not force:
+        raise StoreError(f"{db}: already exists (use --force to replace it; the old file is kept aside)")
+    aside = db.with_name(f"{db.name}.{datetime.now():%Y%m%d-%H%M%S}.bak")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(db) + suffix)
+        if source.exists():
+            shutil.move(source, str(aside) + suffix)
+    return str(aside)
+
+
+def _load_or_exit(path: Path):
+    try:
+        return load_plan(path)
+    except PlanError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@main.group()
+def plan() -> None:
+    """Plan files."""
+
+
+@plan.command("check")
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+@click.pass_obj
+def plan_check(ctx: Context, path: Path) -> None:
+    """Check a plan file; list every problem as file:line:column: field: message."""
+    try:
+        loaded = load_plan(path)
+    except PlanError as exc:
+        if ctx.as_json:
+            click.echo(json.dumps({"ok": False, "problems": [vars(p) for p in exc.problems]}))
+        else:
+            for problem in exc.problems:
+                click.echo(str(problem))
+            click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
+        sys.exit(1)
+    summary = {"ok": True, "name": loaded.name, "steps": len(loaded.steps), "roles": len(loaded.roles),
+               "risks": len(loaded.risks), "audiences": len(loaded.audiences), "kpis": len(loaded.kpis)}
+    if ctx.as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(f"{path}: ok ({summary['steps']} steps, {summary['roles']} roles, "
+                   f"{summary['risks']} risks, {summary['audiences']} audiences, {summary['kpis']} KPIs)")
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@guarded
+def status(ctx: Context) -> None:
+    """Where the day stands."""
+    with ctx.open() as store:
+        result = queries.status(store)
+    if ctx.as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    steps, incidents = result["steps"], result["incidents"]
+    click.echo(f"{result['name']} — go-live {result['golive_iso']} — phase {result['phase']}")
+    if result["hold"]:
+        click.echo(f"RUNBOOK ON HOLD: {result['hold']}")
+    counts = ", ".join(f"{steps.get(k, 0)} {k}" for k in ("done", "in_progress", "pending", "blocked", "failed", "skipped"))
+    click.echo(f"steps: {counts} of {steps['total']}; {steps['late']} late")
+    if result["in_progress"]:
+        click.echo(f"in progress: {', '.join(result['in_progress'])}")
+    by_sev = ", ".join(f"{k} {v}" for k, v in incidents["by_severity"].items()) or "none"
+    click.echo(f"incidents: {incidents['open']} open of {incidents['total']} ({by_sev})")
+    latest = result["latest_decision"]
+    if latest:
+        click.echo(f"latest decision: {latest['kind']} by {latest['decided_by']}: {latest['rationale']}")
+    click.echo(f"decisions {result['decisions']}, messages {result['messages']}, events {result['events']}")
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@guarded
+def verify(ctx: Context) -> None:
+    """Check the file's integrity and the journal's hash chain; exit 1 when anything is wrong."""
+    with ctx.open() as store:
+        problems = store.verify()
+        events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    if ctx.as_json:
+        click.echo(json.dumps({"ok": not problems, "events": events, "problems": problems}))
+    else:
+        for problem in problems:
+            click.echo(problem)
+        click.echo(f"{ctx.db}: {'ok' if not problems else 'BROKEN'} ({events} events checked)")
+    sys.exit(1 if problems else 0)
+
+
+STEP_ACTIONS = ["start", "done", "fail", "skip", "block", "unblock"]
+
+
+@write_command(main, "step")
+@click.argument("action", type=click.Choice(STEP_ACTIONS))
+@click.argument("step_id", metavar="STEP")
+@click.option("--note", help="Why (required for fail, skip and --force).")
+@click.option("--force", is_flag=True, help="Start even though dependencies or a hold say no (recorded).")
+def step(store: Store, at, action: str, step_id: str, note: str | None, force: bool) -> dict:
+    """Move a runbook step: start, done, fail, skip, block, unblock."""
+    return commands.step(store, action, step_id, note=note, force=force, at=at)
+
+
+@write_command(main, "signoff")
+@click.argument("gate")
+@click.argument("role")
+@click.argument("verdict", type=click.Choice(["go", "no-go"]))
+@click.option("--note", help="The signer's comment.")
+def signoff(store: Store, at, gate: str, role: str, verdict: str, note: str | None) -> dict:
+    """Record a role's go or no-go at a gate."""
+    return commands.signoff(store, gate, role, verdict, note=note, at=at)
+
+
+@main.group()
+def incident() -> None:
+    """Open and update incidents."""
+
+
+@write_command(incident, "open")
+@click.argument("title")
+@click.option("--sev", type=click.IntRange(1, 4), required=True, help="Severity, 1 (worst) to 4.")
+@click.option("--step", "step_id", help="The runbook step it concerns.")
+@click.option("--risk", help="The risk it concerns.")
+@click.option("--owner", help="The role that owns it.")
+def incident_open(store: Store, at, title: str, sev: int, step_id, risk, owner) -> dict:
+    """Open an incident (its id, INC-n, is printed)."""
+    return commands.open_incident(store, title, sev, step=step_id, risk=risk, owner=owner, at=at)
+
+
+@write_command(incident, "update")
+@click.argument("ref", metavar="ID")
+@click.option("--status", type=click.Choice(["open", "investigating", "mitigated", "resolved"]))
+@click.option("--sev", type=click.IntRange(1, 4))
+@click.option("--note")
+def incident_update(store: Store, at, ref: str, status, sev, note) -> dict:
+    """Change an incident's status or severity, or add an update."""
+    return commands.update_incident(store, ref, status=status, severity=sev, note=note, at=at)
+
+
+@main.group()
+def risk() -> None:
+    """The risk register."""
+
+
+@write_command(risk, "trigger")
+@click.argument("risk_id", metavar="RISK")
+@click.option("--note")
+def risk_trigger(store: Store, at, risk_id: str, note) -> dict:
+    """A risk fired: mark it and open an incident linked to it."""
+    return commands.trigger_risk(store, risk_id, note=note, at=at)
+
+
+@write_command(risk, "close")
+@click.argument("risk_id", metavar="RISK")
+@click.option("--note")
+def risk_close(store: Store, at, risk_id: str, note) -> dict:
+    """A risk no longer needs watching."""
+    return commands.close_risk(store, risk_id, note=note, at=at)
+
+
+@write_command(main, "decide")
+@click.argument("kind", type=click.Choice(["go", "no-go", "rollback", "hold", "resume"]))
+@click.option("--by", "decided_by", required=True, help="The person who took the decision.")
+@click.option("--why", "rationale", required=True, help="The rationale.")
+@click.option("--step", "step_id")
+@click.option("--incident", "incident_ref")
+@click.option("--force", is_flag=True, help="Record a rollback by someone without the right role.")
+def decide(store: Store, at, kind, decided_by, rationale, step_id, incident_ref, force) -> dict:
+    """Record a go / no-go / rollback / hold / resume decision."""
+    return commands.decide(store, kind, decided_by, rationale, step=step_id,
+                           incident=incident_ref, force=force, at=at)
+
+
+@write_command(main, "assign")
+@click.argument("role")
+@click.argument("person")
+@click.option("--contact", default="", help="Phone, chat handle...")
+def assign(store: Store, at, role: str, person: str, contact: str) -> dict:
+    """Give a role to a person (a hand-over ends the previous holder's assignment)."""
+    return commands.assign(store, role, person, contact=contact, at=at)
+
+
+@main.group()
+def comm() -> None:
+    """The communication log."""
+
+
+@write_command(comm, "log")
+@click.argument("audience")
+@click.argument("text")
+@click.option("--channel", help="Default: the audience's channel.")
+@click.option("--draft", is_flag=True, help="Keep it as a draft, not sent yet.")
+def comm_log(store: Store, at, audience: str, text: str, channel, draft: bool) -> dict:
+    """Log a message to an audience."""
+    return commands.log_message(store, audience, text, channel=channel, draft=draft, at=at)
+
+
+@write_command(comm, "send")
+@click.argument("message_id", type=int, metavar="ID")
+def comm_send(store: Store, at, message_id: int) -> dict:
+    """Mark a draft message as sent."""
+    return commands.send_message(store, message_id, at=at)
+
+
+@main.group()
+def kpi() -> None:
+    """Success KPIs."""
+
+
+@write_command(kpi, "record")
+@click.argument("key", metavar="KPI")
+@click.argument("value", type=float)
+def kpi_record(store: Store, at, key: str, value: float) -> dict:
+    """Record a KPI reading."""
+    return commands.record_kpi(store, key, value, at=at)
+
+
+@write_command(main, "note")
+@click.argument("text")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable); 'retro' feeds the retrospective.")
+def note(store: Store, at, text: str, tags: tuple[str, ...]) -> dict:
+    """Add a note to the timeline."""
+    return commands.note(store, text, tags, at=at)
+
+
+@main.command()
+@click.pass_obj
+@guarded
+def demo(ctx: Context) -> None:
+    """Open the console on the demo war room (created from the demo plan if missing)."""
+    if not ctx.db.exists():
+        with Store.create(ctx.db, ctx.operator) as store:
+            commands.init(store, load_demo_plan())
+        click.echo(f"created the demo war room in {ctx.db}", err=True)
+    open_console(ctx)
+
+
+@guarded
+def open_console(ctx: Context) -> None:
+    from .app import run_console  # Textual loads only here
+
+    run_console(ctx.db, ctx.operator)

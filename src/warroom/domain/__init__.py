@@ -1,0 +1,1 @@
+"""What a go-live day holds: models, state machines and derived figures. No I/O."""

@@ -1,0 +1,249 @@
+"""The facts a war room records, as pydantic models. Text is kept exactly as typed."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_TEXT = 1_000_000
+
+
+class Phase(StrEnum):
+    BEFORE = "before"
+    DAY = "day"
+    AFTER = "after"
+
+
+class StepKind(StrEnum):
+    TASK = "task"
+    GATE = "gate"
+    CHECKPOINT = "checkpoint"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+
+
+class Verdict(StrEnum):
+    GO = "go"
+    NO_GO = "no-go"
+
+
+class RiskStatus(StrEnum):
+    WATCHING = "watching"
+    TRIGGERED = "triggered"
+    CLOSED = "closed"
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    INVESTIGATING = "investigating"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+
+
+class DecisionKind(StrEnum):
+    GO = "go"
+    NO_GO = "no-go"
+    ROLLBACK = "rollback"
+    HOLD = "hold"
+    RESUME = "resume"
+
+
+class MessageStatus(StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+
+
+class Better(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+class Criticality(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+def criticality(likelihood: int, impact: int) -> Criticality:
+    """The usual 5x5 matrix: the product of likelihood and impact, in four bands."""
+    score = likelihood * impact
+    if score >= 15:
+        return Criticality.CRITICAL
+    if score >= 10:
+        return Criticality.HIGH
+    if score >= 5:
+        return Criticality.MEDIUM
+    return Criticality.LOW
+
+
+def severity_for_impact(impact: int) -> int:
+    """The severity an incident opened from a triggered risk starts with."""
+    return {5: 1, 4: 2, 3: 3}.get(impact, 4)
+
+
+def check_text(text: str, name: str) -> str:
+    """Any text is kept byte for byte, except what cannot be stored: over-long text and
+    bytes that are not UTF-8 (lone surrogates, as a terminal may pass them)."""
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"{name} is longer than {MAX_TEXT:,} characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} is not valid UTF-8 text") from None
+    return text
+
+
+class Fact(BaseModel):
+    """Anything typed by a person: required text must say something, and stays as typed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded_text(cls, value, info):
+        for text in value if isinstance(value, tuple) else (value,):
+            if isinstance(text, str):
+                check_text(text, info.field_name)
+        return value
+
+
+def _required(value: str, name: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
+class Role(Fact):
+    key: str
+    title: str
+    responsibilities: str = ""
+    may_decide_rollback: bool = False
+
+
+class Assignment(Fact):
+    role: str
+    person: str
+    contact: str = ""
+
+    @field_validator("person")
+    @classmethod
+    def _person(cls, v: str) -> str:
+        return _required(v, "person")
+
+
+class Step(Fact):
+    id: str
+    title: str
+    phase: Phase
+    kind: StepKind = StepKind.TASK
+    owner: str
+    planned_start: int  # ms UTC
+    planned_duration: int  # seconds
+    depends_on: tuple[str, ...] = ()
+    critical: bool = False
+    instructions: str = ""
+    signoff_roles: tuple[str, ...] = ()
+
+
+class Risk(Fact):
+    id: str
+    title: str
+    likelihood: int = Field(ge=1, le=5)
+    impact: int = Field(ge=1, le=5)
+    mitigation: str = ""
+    owner: str | None = None
+    steps: tuple[str, ...] = ()
+
+    @property
+    def criticality(self) -> Criticality:
+        return criticality(self.likelihood, self.impact)
+
+
+class Audience(Fact):
+    key: str
+    title: str
+    channel: str
+    cadence: dict[Phase, int] = {}  # minutes between updates, per phase
+
+
+class Kpi(Fact):
+    key: str
+    name: str
+    unit: str = ""
+    baseline: float
+    target: float
+    better: Better = Better.UP
+
+
+class NewIncident(Fact):
+    title: str
+    severity: int = Field(ge=1, le=4)
+    owner: str | None = None
+    step: str | None = None
+    risk: str | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        return _required(v, "title")
+
+
+class NewDecision(Fact):
+    kind: DecisionKind
+    decided_by: str
+    rationale: str
+    step: str | None = None
+    incident: str | None = None
+
+    @field_validator("decided_by")
+    @classmethod
+    def _by(cls, v: str) -> str:
+        return _required(v, "decided_by")
+
+    @field_validator("rationale")
+    @classmethod
+    def _why(cls, v: str) -> str:
+        return _required(v, "rationale")
+
+
+class NewMessage(Fact):
+    audience: str
+    text: str
+    channel: str | None = None
+    status: MessageStatus = MessageStatus.SENT
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        return _required(v, "text")
+
+
+class NewNote(Fact):
+    text: str
+    tags: tuple[str, ...] = ()
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        return _required(v, "text")
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: tuple[str, ...]) -> tuple[str, ...]:
+        for tag in tags:
+            if not tag.strip() or any(c.isspace() for c in tag):
+                raise ValueError(f"tag {tag!r} must be one word")
+        return tags
+
+
+def met(kpi_better: Better, target: float, value: float) -> bool:
+    """Whether a reading meets the KPI's target."""
+    return value >= target if kpi_better is Better.UP else value <= target

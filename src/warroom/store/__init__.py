@@ -1,0 +1,1 @@
+"""SQLite: open and migrate, the write commands, the journal, the change feed, queries."""

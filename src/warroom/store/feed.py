@@ -1,0 +1,50 @@
+"""The change feed: has anything changed, and what — for consoles that poll ~10 times a second."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from .db import connect
+from .schema import TABLES_WITH_REV
+
+
+class ChangeFeed:
+    """A long-lived read connection. `changed()` costs one PRAGMA; the reads finish every
+    query so that no read snapshot stays pinned."""
+
+    def __init__(self, path: str | Path):
+        self.conn = connect(path, readonly=True)
+        self.db = sqlite_utils.Database(self.conn)
+        self._version = self._data_version()
+
+    def _data_version(self) -> int:
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def changed(self) -> bool:
+        """True once after every commit by another connection (another console, the CLI)."""
+        version = self._data_version()
+        moved, self._version = version != self._version, version
+        return moved
+
+    def last_event_id(self) -> int:
+        return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+
+    def events_after(self, event_id: int, limit: int | None = None) -> list[dict]:
+        sql = "SELECT * FROM events WHERE id > ? ORDER BY id"
+        params: tuple = (event_id,)
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", (event_id, limit)
+        return list(self.db.query(sql, params))
+
+    def rows_after(self, rev: int) -> dict[str, list[dict]]:
+        """Every state row that an event after `rev` changed, by table, in one read snapshot."""
+        self.conn.execute("BEGIN")
+        try:
+            return {t: rows for t in TABLES_WITH_REV
+                    if (rows := list(self.db.query(f"SELECT * FROM {t} WHERE rev > ?", (rev,))))}
+        finally:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,109 @@
+"""The war room's tables, one migration per schema version.
+
+`rev` on a mutable row is the id of the journal event that last changed it, so "rows with
+rev > R" finds everything the events after R touched, across every table.
+"""
+
+APPLICATION_ID = 0x57524D31  # 'WRM1': marks a SQLite file as a war room
+TABLES_WITH_REV = (
+    "meta", "roles", "assignments", "steps", "signoffs", "risks", "incidents",
+    "incident_updates", "decisions", "audiences", "messages", "kpis", "kpi_readings", "notes",
+)
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT, rev INTEGER NOT NULL);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    happened_at INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    operator TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX events_happened ON events(happened_at, id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the events journal is append-only: no UPDATE'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the events journal is append-only: no DELETE'); END;
+
+CREATE TABLE roles (
+    key TEXT PRIMARY KEY, position INTEGER NOT NULL, title TEXT NOT NULL,
+    responsibilities TEXT NOT NULL, may_decide_rollback INTEGER NOT NULL, rev INTEGER NOT NULL
+);
+CREATE TABLE assignments (
+    id INTEGER PRIMARY KEY, role TEXT NOT NULL REFERENCES roles(key), person TEXT NOT NULL,
+    contact TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER,
+    recorded_at INTEGER NOT NULL, rev INTEGER NOT NULL
+);
+CREATE TABLE steps (
+    id TEXT PRIMARY KEY, position INTEGER NOT NULL, title TEXT NOT NULL, phase TEXT NOT NULL,
+    kind TEXT NOT NULL, owner TEXT NOT NULL REFERENCES roles(key),
+    planned_start INTEGER NOT NULL, planned_duration INTEGER NOT NULL,
+    depends_on TEXT NOT NULL, critical INTEGER NOT NULL, instructions TEXT NOT NULL,
+    signoff_roles TEXT NOT NULL, status TEXT NOT NULL, started_at INTEGER, ended_at INTEGER,
+    reason TEXT, forced INTEGER NOT NULL DEFAULT 0, rev INTEGER NOT NULL
+);
+CREATE TABLE signoffs (
+    id INTEGER PRIMARY KEY, gate TEXT NOT NULL REFERENCES steps(id),
+    role TEXT NOT NULL REFERENCES roles(key), verdict TEXT NOT NULL, signed_by TEXT NOT NULL,
+    comment TEXT NOT NULL, happened_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+    rev INTEGER NOT NULL
+);
+CREATE TABLE risks (
+    id TEXT PRIMARY KEY, position INTEGER NOT NULL, title TEXT NOT NULL,
+    likelihood INTEGER NOT NULL, impact INTEGER NOT NULL, criticality TEXT NOT NULL,
+    mitigation TEXT NOT NULL, owner TEXT REFERENCES roles(key), steps TEXT NOT NULL,
+    status TEXT NOT NULL, incident TEXT, rev INTEGER NOT NULL
+);
+CREATE TABLE incidents (
+    number INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
+    severity INTEGER NOT NULL, status TEXT NOT NULL, owner TEXT REFERENCES roles(key),
+    step TEXT REFERENCES steps(id), risk TEXT REFERENCES risks(id),
+    opened_at INTEGER NOT NULL, mitigated_at INTEGER, resolved_at INTEGER,
+    opened_by TEXT NOT NULL, recorded_at INTEGER NOT NULL, rev INTEGER NOT NULL
+);
+CREATE TABLE incident_updates (
+    id INTEGER PRIMARY KEY, incident INTEGER NOT NULL REFERENCES incidents(number),
+    status TEXT NOT NULL, severity INTEGER NOT NULL, note TEXT NOT NULL,
+    operator TEXT NOT NULL, happened_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+    rev INTEGER NOT NULL
+);
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, decided_by TEXT NOT NULL,
+    recorded_by TEXT NOT NULL, rationale TEXT NOT NULL, step TEXT REFERENCES steps(id),
+    incident TEXT REFERENCES incidents(ref), forced INTEGER NOT NULL,
+    supersedes INTEGER REFERENCES decisions(id),
+    happened_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, rev INTEGER NOT NULL
+);
+CREATE TABLE audiences (
+    key TEXT PRIMARY KEY, position INTEGER NOT NULL, title TEXT NOT NULL,
+    channel TEXT NOT NULL, cadence TEXT NOT NULL, rev INTEGER NOT NULL
+);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY, audience TEXT NOT NULL REFERENCES audiences(key),
+    channel TEXT NOT NULL, text TEXT NOT NULL, status TEXT NOT NULL, operator TEXT NOT NULL,
+    happened_at INTEGER NOT NULL, sent_at INTEGER, recorded_at INTEGER NOT NULL,
+    rev INTEGER NOT NULL
+);
+CREATE TABLE kpis (
+    key TEXT PRIMARY KEY, position INTEGER NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
+    baseline REAL NOT NULL, target REAL NOT NULL, better TEXT NOT NULL, rev INTEGER NOT NULL
+);
+CREATE TABLE kpi_readings (
+    id INTEGER PRIMARY KEY, kpi TEXT NOT NULL REFERENCES kpis(key), value REAL NOT NULL,
+    operator TEXT NOT NULL, happened_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+    rev INTEGER NOT NULL
+);
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY, text TEXT NOT NULL, tags TEXT NOT NULL, operator TEXT NOT NULL,
+    happened_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, rev INTEGER NOT NULL
+);
+""" + "".join(f"CREATE INDEX {t}_rev ON {t}(rev);\n" for t in TABLES_WITH_REV)
+
+# MIGRATIONS[n] takes a file from schema version n to n + 1.
+MIGRATIONS: list[str] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)

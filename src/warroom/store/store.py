@@ -1,0 +1,164 @@
+"""The war room on disk and the one write path: every change is a command that runs in one
+BEGIN IMMEDIATE transaction, changes state rows (rev = its event id) and appends exactly one
+journal event, retried as a whole when the file is busy."""
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
+
+from ..domain import timefmt
+from ..domain.models import check_text
+from . import journal
+from .db import StoreError, check_file, connect, create_file, migrate, network_filesystem
+
+BUSY_ATTEMPTS = 50
+BACKOFF_MS = (2, 50)
+
+
+@dataclass
+class Tx:
+    """What a command's body sees: the connection inside the transaction and the event's facts."""
+
+    conn: sqlite3.Connection
+    db: sqlite_utils.Database
+    rev: int
+    happened_at: int
+    recorded_at: int
+    operator: str
+
+    def one(self, sql: str, params=()) -> dict | None:
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
+
+    def all(self, sql: str, params=()) -> list[dict]:
+        return list(self.db.query(sql, params))
+
+    def run(self, sql: str, params=()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a command hands back to the write loop: the journal row's subject and payload."""
+
+    action: str
+    entity: str
+    entity_id: str | None
+    payload: dict
+    result: dict
+
+
+class Store:
+    """One open war room file, for one operator."""
+
+    def __init__(self, path: str | Path, operator: str, *, readonly: bool = False):
+        self.path = Path(path)
+        check_file(self.path)
+        if not operator.strip():
+            raise ValueError("operator: give a name with --as or $WARROOM_OPERATOR")
+        self.operator = check_text(operator, "operator")
+        self.readonly = readonly or not _writable(self.path)
+        self.conn = connect(self.path, readonly=self.readonly)
+        if not self.readonly:
+            migrate(self.conn)
+        self.db = sqlite_utils.Database(self.conn)
+        self.warning = _network_warning(self.path)
+
+    @classmethod
+    def create(cls, path: str | Path, operator: str) -> "Store":
+        path = Path(path)
+        create_file(path)
+        conn = connect(path)
+        try:
+            migrate(conn)
+        finally:
+            conn.close()
+        return cls(path, operator)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading -------------------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self.db.query("SELECT key, value FROM meta")}
+
+    def zone(self):
+        return timefmt.zone(self.meta().get("timezone", "UTC"))
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        return list(self.db.query(sql, params))
+
+    def verify(self) -> list[str]:
+        return journal.verify(self.conn)
+
+    def checkpoint(self) -> None:
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # -- writing -------------------------------------------------------------------------
+    def write(self, body: Callable[[Tx], Change], at: int | None = None) -> dict:
+        """Run one command: its body, its journal event, one commit. Retried when busy."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only, nothing can be recorded")
+        for attempt in range(BUSY_ATTEMPTS):
+            try:
+                return self._attempt(body, at)
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or attempt == BUSY_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(*BACKOFF_MS) / 1000 * min(attempt + 1, 10))
+        raise AssertionError("unreachable")
+
+    def _attempt(self, body: Callable[[Tx], Change], at: int | None) -> dict:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            now = timefmt.now_ms()
+            happened = _happened(at, now)
+            event_id, prev_hash = journal.next_id(self.conn)
+            tx = Tx(self.conn, self.db, event_id, happened, now, self.operator)
+            change = body(tx)
+            journal.append(self.conn, event_id, prev_hash, happened, now, self.operator,
+                           change.action, change.entity, change.entity_id, change.payload)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        return {"event": event_id, **change.result}
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _happened(at: int | None, now: int) -> int:
+    if at is None:
+        return now
+    if at > now + timefmt.FUTURE_TOLERANCE_MS:
+        raise ValueError("happened_at is in the future: a fact cannot happen later than now")
+    return at
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.absolute().parent, os.W_OK)
+
+
+def _network_warning(path: Path) -> str | None:
+    kind = network_filesystem(path)
+    if kind:
+        return (f"warning: {path} is on a network filesystem ({kind}); SQLite's WAL mode is not "
+                "safe there: keep the war room file on a local disk of the host everyone logs into")
+    return None
