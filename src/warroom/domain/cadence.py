@@ -3,7 +3,8 @@
 The day's phases on the clock: `before` until go-live H, `day` from H until the planned end
 of the last `day` step, `after` from then on. An audience's cadence says, per phase, how
 many minutes may pass between two updates; the first update is owed one cadence after the
-runbook's first planned start. A phase without a cadence owes nothing.
+runbook's first planned start. A phase without a cadence owes nothing; when a phase with
+a cadence begins, its first update is owed one cadence after the phase starts, at the latest.
 """
 from __future__ import annotations
 
@@ -41,15 +42,17 @@ class Due:
 
 
 def _next(clock: Clock, cadence: Mapping[str, int], since: int) -> int | None:
-    """When the update after one at `since` is owed, skipping phases without a cadence."""
-    t = since
-    while True:
+    """When the update after one at `since` is owed: one cadence later, or sooner when a
+    phase with a tighter cadence starts first (the day's updates start at H)."""
+    due, t = None, since
+    while t is not None:
         minutes = cadence.get(clock.phase_at(t).value)
         if minutes:
-            return t + minutes * MINUTE
+            due = min(due or t + minutes * MINUTE, t + minutes * MINUTE)
         t = clock.phase_end(t)
-        if t is None:
-            return None
+        if due is not None and t is not None and due <= t:
+            break
+    return due
 
 
 def schedule(clock: Clock, cadence: Mapping[str, int], sent: Sequence[int], until: int) -> list[Due]:
@@ -58,7 +61,7 @@ def schedule(clock: Clock, cadence: Mapping[str, int], sent: Sequence[int], unti
     last = clock.start
     for sent_at in sorted(sent):
         due = _next(clock, cadence, last)
-        if due is not None and due <= until:
+        if due is not None:
             result.append(Due(due, sent_at, max(0, sent_at - due)))
         last = sent_at
     due = _next(clock, cadence, last)

@@ -1,0 +1,434 @@
+"""What the console shows, read-only: a mirror of the state rows kept up to date from the
+change feed, the figures derived from it, and the few reads a screen asks for on demand.
+
+The reads (`snapshot`, `changes`, `Reader`) run in worker threads; everything else is a pure
+function over the mirror, cheap enough for the console's event loop.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from ..domain import figures, timefmt
+from ..domain.cadence import Clock, next_due
+from ..domain.models import IncidentStatus, Phase, StepStatus
+from ..domain.rules import SETTLED
+from .db import connect
+from .feed import ChangeFeed
+
+# the state tables the console mirrors, by primary key (incident_updates and notes are
+# read from the journal instead)
+MIRRORED = {"meta": "key", "roles": "key", "assignments": "id", "steps": "id",
+            "signoffs": "id", "risks": "id", "incidents": "number", "decisions": "id",
+            "audiences": "key", "messages": "id", "kpis": "key", "kpi_readings": "id"}
+JSON_COLUMNS = {"steps": ("depends_on", "signoff_roles"), "risks": ("steps",),
+                "audiences": ("cadence",)}
+RECENT_EVENTS = 500
+KPI_POINTS = 60
+
+
+@dataclass
+class Delta:
+    """What changed since the last look: state rows by table, new journal rows (oldest
+    first), and the cursors to look from next time."""
+
+    rows: dict[str, list[dict]]
+    events: list[dict]
+    last_id: int
+    last_rev: int
+    initial: bool = False
+
+    def touched(self, *tables: str) -> bool:
+        return self.initial or any(t in self.rows for t in tables)
+
+
+def decode(table: str, row: dict) -> dict:
+    for column in JSON_COLUMNS.get(table, ()):
+        if isinstance(row.get(column), str):
+            row[column] = json.loads(row[column])
+    return row
+
+
+def decode_event(row: dict) -> dict:
+    if isinstance(row.get("payload"), str):
+        row["payload"] = json.loads(row["payload"])
+    return row
+
+
+# -- reads, in worker threads --------------------------------------------------------------
+def snapshot(conn: sqlite3.Connection) -> Delta:
+    """Everything the console mirrors, in one read snapshot."""
+    db = sqlite_utils.Database(conn)
+    conn.execute("BEGIN")
+    try:
+        last_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+        rows = {t: list(db.query(f"SELECT * FROM {t}")) for t in MIRRORED if t != "kpi_readings"}
+        rows["kpi_readings"] = list(db.query(
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY kpi ORDER BY id DESC) AS n"
+            " FROM kpi_readings) WHERE n <= ?", (KPI_POINTS,)))
+        events = list(db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", (RECENT_EVENTS,)))
+    finally:
+        conn.execute("COMMIT")
+    rows = {t: [decode(t, r) for r in rs] for t, rs in rows.items()}
+    return Delta(rows, [decode_event(e) for e in reversed(events)], last_id, last_id, initial=True)
+
+
+def changes(feed: ChangeFeed, last_id: int, last_rev: int) -> Delta:
+    """What the journal and the state rows gained after the cursors."""
+    events = [decode_event(e) for e in feed.events_after(last_id)]
+    rows = {t: [decode(t, r) for r in rs] for t, rs in feed.rows_after(last_rev).items() if t in MIRRORED}
+    new_id = events[-1]["id"] if events else last_id
+    new_rev = max([last_rev, *(r["rev"] for rs in rows.values() for r in rs)])
+    return Delta(rows, events, new_id, new_rev)
+
+
+class Reader:
+    """A read-only connection for the reads a screen asks for (history, older pages,
+    filters), one at a time."""
+
+    def __init__(self, path: str | Path):
+        self.conn = connect(path, readonly=True)
+        self.db = sqlite_utils.Database(self.conn)
+        self.lock = threading.Lock()
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        with self.lock:
+            return list(self.db.query(sql, params))
+
+    def snapshot(self) -> Delta:
+        with self.lock:
+            return snapshot(self.conn)
+
+    def entity_events(self, entity: str, entity_id: str, limit: int = 50) -> list[dict]:
+        rows = self.query("SELECT * FROM events WHERE entity = ? AND entity_id = ?"
+                          " ORDER BY id DESC LIMIT ?", (entity, entity_id, limit))
+        return [decode_event(r) for r in rows]
+
+    def events_page(self, before_id: int, limit: int, kind: str = "", operator: str = "",
+                    text: str = "") -> list[dict]:
+        """Journal rows older than `before_id`, newest first, matching the filter."""
+        where, params = ["id < ?"], [before_id]
+        if kind:
+            where.append("entity = ?")
+            params.append(kind)
+        if operator:
+            where.append("operator LIKE ? ESCAPE '\\'")
+            params.append(f"%{_like(operator)}%")
+        if text:
+            where.append("(action LIKE ? ESCAPE '\\' OR entity_id LIKE ? ESCAPE '\\'"
+                         " OR payload LIKE ? ESCAPE '\\')")
+            params += [f"%{_like(text)}%"] * 3
+        rows = self.query(f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+                          (*params, limit))
+        return [decode_event(r) for r in rows]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def event_matches(event: dict, kind: str, operator: str, text: str) -> bool:
+    """The same filter as `Reader.events_page`, for events that arrive live."""
+    if kind and event["entity"] != kind:
+        return False
+    if operator and operator.casefold() not in event["operator"].casefold():
+        return False
+    haystack = " ".join([event["action"], event["entity_id"] or "",
+                         json.dumps(event["payload"], ensure_ascii=False)])
+    return not text or text.casefold() in haystack.casefold()
+
+
+# -- the mirror ----------------------------------------------------------------------------
+@dataclass
+class Room:
+    """The state rows of one war room, by table and key, and its latest journal events."""
+
+    tables: dict[str, dict] = field(default_factory=lambda: {t: {} for t in MIRRORED})
+    events: deque = field(default_factory=lambda: deque(maxlen=RECENT_EVENTS))
+    last_id: int = 0
+    last_rev: int = 0
+    loaded: bool = False
+
+    def apply(self, delta: Delta) -> None:
+        for table, rows in delta.rows.items():
+            key = MIRRORED[table]
+            target = self.tables[table]
+            for row in rows:
+                target[row[key]] = row
+        if "kpi_readings" in delta.rows:
+            self._trim_readings()
+        self.events.extend(delta.events)
+        self.last_id, self.last_rev = delta.last_id, delta.last_rev
+        self.loaded = True
+
+    def _trim_readings(self) -> None:
+        readings = self.tables["kpi_readings"]
+        by_kpi: dict[str, list[int]] = {}
+        for reading_id in sorted(readings):
+            by_kpi.setdefault(readings[reading_id]["kpi"], []).append(reading_id)
+        for ids in by_kpi.values():
+            for reading_id in ids[:-KPI_POINTS]:
+                del readings[reading_id]
+
+    def rows(self, table: str, order: str | None = "position") -> list[dict]:
+        rows = list(self.tables[table].values())
+        return sorted(rows, key=lambda r: r[order]) if order else rows
+
+    def meta(self, key: str, default: str = "") -> str:
+        row = self.tables["meta"].get(key)
+        return row["value"] if row and row["value"] is not None else default
+
+    @property
+    def golive(self) -> int:
+        return int(self.meta("golive", "0"))
+
+    def steps(self) -> list[dict]:
+        return self.rows("steps")
+
+    def clock(self) -> Clock:
+        """The day's phases on the wall clock (the same figure as queries.clock)."""
+        steps = self.steps()
+        golive = self.golive
+        day_ends = [figures.planned_end(s) for s in steps if s["phase"] == Phase.DAY]
+        start = min([golive, *(s["planned_start"] for s in steps)])
+        return Clock(start=start, golive=golive, day_end=max(day_ends, default=golive))
+
+
+# -- derived figures -----------------------------------------------------------------------
+def phase(room: Room) -> Phase:
+    return figures.current_phase(room.steps())
+
+
+def holders(room: Room) -> dict[str, dict]:
+    """The current assignment of each role that has one."""
+    return {a["role"]: a for a in room.rows("assignments", "id") if a["ended_at"] is None}
+
+
+def role_history(room: Room, role: str) -> list[dict]:
+    return sorted((a for a in room.tables["assignments"].values() if a["role"] == role),
+                  key=lambda a: a["id"], reverse=True)
+
+
+def rollback_deciders(room: Room) -> list[tuple[str, str]]:
+    """(person, role title) of everyone who may decide a rollback right now."""
+    current = holders(room)
+    return [(current[r["key"]]["person"], r["title"]) for r in room.rows("roles")
+            if r["may_decide_rollback"] and r["key"] in current]
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    late: int
+    in_progress: list[dict]
+    planned_finish: int | None
+    projected_finish: int | None
+
+
+def progress(room: Room, now: int) -> Progress:
+    steps = room.steps()
+    scope = steps if phase(room) is Phase.AFTER else [s for s in steps if s["phase"] != Phase.AFTER]
+    return Progress(
+        done=sum(StepStatus(s["status"]) in SETTLED for s in steps),
+        total=len(steps),
+        late=sum(figures.is_late(s, now) for s in steps),
+        in_progress=[s for s in steps if s["status"] == StepStatus.IN_PROGRESS],
+        planned_finish=max((figures.planned_end(s) for s in scope), default=None),
+        projected_finish=projected_finish(scope, now),
+    )
+
+
+def pace(steps: list[dict]) -> float:
+    """Actual over planned duration of the steps finished so far (1.0 before any)."""
+    timed = [s for s in steps if s["status"] == StepStatus.DONE and s["started_at"] and s["ended_at"]]
+    planned = sum(s["planned_duration"] * 1000 for s in timed)
+    actual = sum(s["ended_at"] - s["started_at"] for s in timed)
+    return max(actual / planned, 0.25) if planned else 1.0
+
+
+def projected_finish(steps: list[dict], now: int) -> int | None:
+    """When the steps will be finished if the rest go at the pace seen so far, starting no
+    earlier than planned, than now, or than the steps they depend on."""
+    if not steps:
+        return None
+    ratio, ends = pace(steps), {}
+    for s in steps:
+        status = StepStatus(s["status"])
+        if status in SETTLED:
+            ends[s["id"]] = s["ended_at"] or figures.planned_end(s)
+            continue
+        after = max([ends.get(d, 0) for d in s["depends_on"]], default=0)
+        start = s["started_at"] if status is StepStatus.IN_PROGRESS else max(s["planned_start"], now, after)
+        ends[s["id"]] = max(start + int(s["planned_duration"] * 1000 * ratio), now)
+    return max(ends.values())
+
+
+def open_by_severity(room: Room) -> dict[int, int]:
+    counts = Counter(i["severity"] for i in room.tables["incidents"].values()
+                     if i["status"] != IncidentStatus.RESOLVED)
+    return {sev: counts.get(sev, 0) for sev in (1, 2, 3, 4)}
+
+
+def latest_decision(room: Room) -> dict | None:
+    decisions = room.tables["decisions"]
+    return decisions[max(decisions)] if decisions else None
+
+
+@dataclass(frozen=True)
+class AudienceDue:
+    key: str
+    title: str
+    channel: str
+    last_sent: int | None
+    next_due: int | None
+
+    def overdue(self, now: int) -> bool:
+        return self.next_due is not None and self.next_due < now
+
+
+def comms_due(room: Room) -> list[AudienceDue]:
+    clock = room.clock()
+    sent: dict[str, list[int]] = {}
+    for m in room.tables["messages"].values():
+        if m["sent_at"] is not None:
+            sent.setdefault(m["audience"], []).append(m["sent_at"])
+    return [AudienceDue(a["key"], a["title"], a["channel"], max(sent.get(a["key"], []), default=None),
+                        next_due(clock, a["cadence"], sent.get(a["key"], [])))
+            for a in room.rows("audiences")]
+
+
+@dataclass(frozen=True)
+class KpiView:
+    key: str
+    name: str
+    unit: str
+    baseline: float
+    target: float
+    better: str
+    values: list[float]
+
+    @property
+    def latest(self) -> float | None:
+        return self.values[-1] if self.values else None
+
+
+def kpis(room: Room) -> list[KpiView]:
+    readings: dict[str, list[tuple[int, float]]] = {}
+    for r in room.tables["kpi_readings"].values():
+        readings.setdefault(r["kpi"], []).append((r["happened_at"], r["id"], r["value"]))
+    return [KpiView(k["key"], k["name"], k["unit"], k["baseline"], k["target"], k["better"],
+                    [v for *_, v in sorted(readings.get(k["key"], []))])
+            for k in room.rows("kpis")]
+
+
+def gate_signoffs(room: Room, gate: str) -> list[dict]:
+    return sorted((s for s in room.tables["signoffs"].values() if s["gate"] == gate), key=lambda s: s["id"])
+
+
+def latest_signoffs(room: Room, gate: str) -> dict[str, dict]:
+    return {s["role"]: s for s in gate_signoffs(room, gate)}
+
+
+def step_slips(step: dict, now: int) -> tuple[int | None, int | None]:
+    """(start slip, end slip) in ms."""
+    return figures.start_slip(step, now), figures.end_slip(step, now)
+
+
+def incident_order(incident: dict) -> tuple:
+    """Open incidents first, the worst first, the newest first."""
+    return (incident["status"] == IncidentStatus.RESOLVED, incident["severity"], -incident["number"])
+
+
+def open_incidents(room: Room) -> list[dict]:
+    return [i for i in room.tables["incidents"].values() if i["status"] != IncidentStatus.RESOLVED]
+
+
+# -- words and times -----------------------------------------------------------------------
+def hhmm(ms: int | None, tz, seconds: bool = False) -> str:
+    if ms is None:
+        return "—"
+    return timefmt.from_ms(ms, tz).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def day_time(ms: int | None, tz) -> str:
+    return "—" if ms is None else timefmt.from_ms(ms, tz).strftime("%a %d %b %H:%M")
+
+
+def span(ms: int) -> str:
+    """A duration for people: '45s', '7m', '1h05m', '2d3h'."""
+    seconds = abs(ms) // 1000
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours}h"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m" if minutes else f"{secs}s"
+
+
+def t_label(now: int, golive: int) -> str:
+    """'T-1:23:45' before go-live, 'T+0:35:10' after (days counted in hours)."""
+    seconds = abs(now - golive) // 1000
+    hours, rest = divmod(seconds, 3600)
+    sign = "-" if now < golive else "+"
+    return f"T{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def describe(event: dict) -> str:
+    """One line saying what a journal event recorded."""
+    p, subject = event["payload"], event["entity_id"] or ""
+    action = event["action"]
+    if action.startswith("step."):
+        return f"{subject}: {p.get('from')} → {p.get('to')}" + (f" ({p['note']})" if p.get("note") else "")
+    if action == "gate.signoff":
+        return f"{subject}: {p.get('role')} signs {p.get('verdict')}" + (f" ({p['note']})" if p.get("note") else "")
+    if action == "incident.open":
+        return f"{subject} SEV{p.get('severity')} {p.get('title')}"
+    if action == "incident.update":
+        return f"{subject} {p.get('status')} SEV{p.get('severity')}" + (f": {p['note']}" if p.get("note") else "")
+    if action == "risk.trigger":
+        return f"{subject} fired → {p.get('incident')}"
+    if action.startswith("decision."):
+        return f"{p.get('kind')} by {p.get('decided_by')}: {p.get('rationale')}"
+    if action == "role.assign":
+        return f"{subject} → {p.get('person')}" + (f" (was {p['previous']})" if p.get("previous") else "")
+    if action.startswith("comm."):
+        return f"{p.get('audience')}/{p.get('channel')}" + (f": {p['text']}" if p.get("text") else " sent")
+    if action == "kpi.record":
+        return f"{subject} = {p.get('value')}"
+    if action == "note":
+        tags = " ".join(f"#{t}" for t in p.get("tags", []))
+        return f"{p.get('text')} {tags}".rstrip()
+    if action == "init":
+        return f"war room {p.get('name')} created"
+    return subject
+
+
+def draft(room: Room, now: int) -> str:
+    """A status update filled with the live state, for a person to edit and send."""
+    tz = timefmt.zone(room.meta("timezone", "UTC"))
+    done = progress(room, now)
+    severities = ", ".join(f"{n} SEV{sev}" for sev, n in open_by_severity(room).items() if n)
+    lines = [f"{room.meta('name')} — {t_label(now, room.golive)}, phase {phase(room)}.",
+             f"Runbook: {done.done}/{done.total} steps done, {done.late} late."]
+    if done.in_progress:
+        lines.append("In progress: " + "; ".join(s["title"] for s in done.in_progress) + ".")
+    if done.projected_finish:
+        lines.append(f"Expected to finish at {hhmm(done.projected_finish, tz)}.")
+    lines.append(f"Open incidents: {severities or 'none'}.")
+    decision = latest_decision(room)
+    if decision:
+        lines.append(f"Last decision: {decision['kind']} by {decision['decided_by']} "
+                     f"at {hhmm(decision['happened_at'], tz)}: {decision['rationale']}")
+    return "\n".join(lines)
