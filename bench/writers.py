@@ -11,6 +11,7 @@ import argparse
 import hashlib
 import json
 import multiprocessing as mp
+import random
 import sqlite3
 import statistics
 import tempfile
@@ -67,9 +68,10 @@ def worker(kind: str, path: str, tag: str, seconds: float, rate: float | None, s
     while time.time() < start_at:
         time.sleep(0.001)
     deadline, i = start_at + seconds, 0
+    phase = random.random() / rate if rate else 0.0  # independent writers are not in step
     while time.time() < deadline:
         if rate:
-            time.sleep(max(0.0, start_at + i / rate - time.time()))
+            time.sleep(max(0.0, start_at + phase + i / rate - time.time()))
         text = f"{tag}-{i}"
         began = time.perf_counter()
         try:
@@ -119,7 +121,8 @@ def main() -> None:
             ours = run_case("warroom", directory, writers, args.seconds, None)
             print(f"{writers:>2} writers, flat out: warroom {ours['commits_s']:7.1f} commits/s, "
                   f"raw {raw['commits_s']:7.1f}, ratio {ours['commits_s'] / raw['commits_s']:.2f}x; "
-                  f"p99 {ours['p99_ms']:.1f} ms (raw {raw['p99_ms']:.1f}), max {ours['max_ms']:.1f} ms; "
+                  f"p99 {ours['p99_ms']:.1f} ms (raw {raw['p99_ms']:.1f}), max {ours['max_ms']:.1f} ms "
+                  f"(raw {raw['max_ms']:.1f}); "
                   f"errors {ours['errors']}, lost {ours['lost']} (raw errors {raw['errors']}, lost {raw['lost']})",
                   flush=True)
         raw = run_case("raw", directory, 16, args.seconds * 2, 5.0)

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
+from .demo_day import LIVE_AT, create_demo
 from .domain import timefmt
 from .domain.rules import RuleError
 from .plan import PlanError, load_plan
@@ -373,14 +374,24 @@ def note(store: Store, at, text: str, tags: tuple[str, ...]) -> dict:
     return commands.note(store, text, tags, at=at)
 
 
+DEMO_DB = Path("warroom-demo.db")
+
+
 @main.command()
-@click.pass_obj
+@click.option("--fresh", is_flag=True, help="Start the demo day again (the old file is kept aside).")
+@click.option("--minute", type=int, default=LIVE_AT, show_default=True,
+              help="Where the demo day stands now, in minutes after go-live.")
+@click.pass_context
 @guarded
-def demo(ctx: Context) -> None:
-    """Open the console on the demo war room (created from the demo plan if missing)."""
-    if not ctx.db.exists():
-        with Store.create(ctx.db, ctx.operator) as store:
-            commands.init(store, load_demo_plan())
+def demo(click_ctx: click.Context, fresh: bool, minute: int) -> None:
+    """Open the console on a demo go-live day that is under way now (./warroom-demo.db
+    unless --db is given)."""
+    ctx: Context = click_ctx.obj
+    if click_ctx.parent.get_parameter_source("db") is click.core.ParameterSource.DEFAULT:
+        ctx.db = DEMO_DB
+    if fresh or not ctx.db.exists():
+        _make_room(ctx.db, force=True)
+        create_demo(ctx.db, ctx.operator, minute=minute)
         click.echo(f"created the demo war room in {ctx.db}", err=True)
     open_console(ctx)
 

@@ -128,3 +128,8 @@ def test_demo_plan_is_complete_and_realistic():
     assert len(plan.audiences) == 4 and all(a.cadence for a in plan.audiences)
     assert len(plan.kpis) >= 3
     assert {p.role for p in plan.people} == {r.key for r in plan.roles}
+
+
+def test_one_holder_per_role():
+    found = problems(HEADER + "people:\n  - {name: A, role: rm}\n  - {name: B, role: rm}\nsteps:\n" + step("a"))
+    assert any("people[1].role: rm is already held by A: one holder per role" in p for p in found)

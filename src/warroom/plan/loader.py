@@ -191,9 +191,13 @@ class _Checker:
             self._unique(section, key)
         steps = self._steps(tz, golive, roles, step_ids)
         self._cycles()
-        people = []
+        people, holders = [], {}
         for i, person in self.valid["people"]:
             self._ref(roles, person.role, ("people", i, "role"), "role")
+            if person.role in holders:
+                self.doc.report(("people", i, "role"), f"{person.role} is already held by {holders[person.role]}:"
+                                " one holder per role (record a hand-over on the day with `warroom assign`)")
+            holders.setdefault(person.role, person.name)
             people.append(Assignment(role=person.role, person=person.name, contact=person.contact))
         risks = []
         for i, risk in self.valid["risks"]:
