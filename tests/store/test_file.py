@@ -68,6 +68,13 @@ def test_the_journal_rejects_update_and_delete(store):
     assert store.verify() == []
 
 
+def test_decisions_are_never_edited(store):
+    commands.decide(store, "go", "Alice Martin", "green")
+    for sql in ("UPDATE decisions SET rationale='other'", "DELETE FROM decisions"):
+        with pytest.raises(sqlite3.IntegrityError, match="never edited"):
+            store.conn.execute(sql)
+
+
 def _tamper(path, sql):
     conn = sqlite3.connect(path)
     conn.executescript("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;" + sql)

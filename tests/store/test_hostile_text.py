@@ -1,5 +1,6 @@
 """Whatever people type is stored and read back exactly, or refused with a reason."""
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from warroom.store import commands
 
@@ -41,3 +42,13 @@ def test_operator_name_is_kept_exactly(db_path):
 def test_text_beyond_a_megabyte_is_refused_clearly(store):
     with pytest.raises(ValueError, match="longer than 1,000,000 characters"):
         commands.note(store, "x" * 1_000_001)
+
+
+utf8_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1).filter(str.strip)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=utf8_text)
+def test_any_text_round_trips(store, text):
+    note_id = commands.note(store, text)["note"]
+    assert store.query("SELECT text FROM notes WHERE id=?", (note_id,))[0]["text"] == text

@@ -66,7 +66,9 @@ def check_file(path: Path) -> None:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the schema up to date, in one immediate transaction."""
+    """Bring the schema up to date, in one immediate transaction (none when it is)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]

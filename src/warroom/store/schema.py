@@ -79,6 +79,10 @@ CREATE TABLE decisions (
     supersedes INTEGER REFERENCES decisions(id),
     happened_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, rev INTEGER NOT NULL
 );
+CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decisions are never edited: record a new one'); END;
+CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decisions are never edited: record a new one'); END;
 CREATE TABLE audiences (
     key TEXT PRIMARY KEY, position INTEGER NOT NULL, title TEXT NOT NULL,
     channel TEXT NOT NULL, cadence TEXT NOT NULL, rev INTEGER NOT NULL
