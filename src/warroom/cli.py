@@ -6,6 +6,7 @@ import functools
 import getpass
 import json
 import shutil
+import sqlite3
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +64,9 @@ def guarded(fn):
         except (RuleError, StoreError, ValueError) as exc:
             click.echo(f"warroom: {one_line(exc)}", err=True)
             sys.exit(EXIT_BAD_INPUT)
+        except sqlite3.Error as exc:
+            click.echo(f"warroom: database error: {one_line(exc)}", err=True)
+            sys.exit(1)
     return wrapper
 
 
@@ -195,13 +199,14 @@ def plan_check(ctx: Context, path: Path) -> None:
 
 
 @main.command()
+@click.option("--as-of", "as_of", metavar="T", help="The board as it stood at T (HH:MM, H+90m, -10m or ISO).")
 @json_option
 @click.pass_obj
 @guarded
-def status(ctx: Context) -> None:
-    """Where the day stands."""
+def status(ctx: Context, as_of: str | None) -> None:
+    """Where the day stands (or stood, with --as-of)."""
     with ctx.open() as store:
-        result = queries.status(store)
+        result = queries.status(store) if as_of is None else _status_as_of(store, as_of)
     if ctx.as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -237,6 +242,14 @@ def verify(ctx: Context) -> None:
             click.echo(problem)
         click.echo(f"{ctx.db}: {'ok' if not problems else 'BROKEN'} ({events} events checked)")
     sys.exit(1 if problems else 0)
+
+
+def _status_as_of(store: Store, text: str) -> dict:
+    from .export.status import status_as_of
+    from .export.times import parse_moment
+
+    when = parse_moment(text, golive=int(store.meta()["golive"]), now=timefmt.now_ms(), tz=store.zone())
+    return status_as_of(store, when)
 
 
 STEP_ACTIONS = ["start", "done", "fail", "skip", "block", "unblock"]
@@ -401,3 +414,8 @@ def open_console(ctx: Context) -> None:
     from .app import run_console  # Textual loads only here
 
     run_console(ctx.db, ctx.operator)
+
+
+from .export.command import export  # noqa: E402  (no Textual: the report loads only when it runs)
+
+main.add_command(export)

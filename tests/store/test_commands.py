@@ -196,6 +196,22 @@ def test_incident_rules(store):
     assert store.query("SELECT status, resolved_at FROM incidents")[0] == {"status": "investigating", "resolved_at": None}
 
 
+def test_a_note_on_a_resolved_incident_keeps_its_resolution_time(store):
+    commands.open_incident(store, "x", 3)
+    t0 = last_event(store)["happened_at"]
+    commands.update_incident(store, "INC-1", status="resolved", at=t0 - MIN)
+    commands.update_incident(store, "INC-1", note="post-mortem scheduled")
+    commands.update_incident(store, "INC-1", severity=4)
+    assert store.query("SELECT resolved_at FROM incidents")[0]["resolved_at"] == t0 - MIN
+
+
+def test_a_fired_risk_links_the_step_running_now(store):
+    commands.step(store, "start", "deploy", force=True, note="test")
+    store.conn.execute("UPDATE risks SET steps = '[\"prepare\", \"deploy\"]'")
+    commands.trigger_risk(store, "db-lock")
+    assert store.query("SELECT step FROM incidents")[0]["step"] == "deploy"
+
+
 def test_triggering_a_risk_opens_a_linked_incident(store):
     result = commands.trigger_risk(store, "db-lock", note="lock wait timeouts")
     assert result["incident"] == "INC-1"
@@ -244,6 +260,9 @@ def test_kpi_readings_and_notes(store):
         {"text": "deploy took twice as long", "tags": '["retro", "deploy"]'}]
     with pytest.raises(RuleError, match="unknown KPI"):
         commands.record_kpi(store, "nps", 1)
+    for value in (float("nan"), float("inf")):
+        with pytest.raises(RuleError, match="finite number"):
+            commands.record_kpi(store, "conversion", value)
 
 
 def test_happened_at_may_be_earlier_never_in_the_future(store):

@@ -3,6 +3,7 @@ event that records it; Store.write runs it in one immediate transaction."""
 from __future__ import annotations
 
 import json
+import math
 
 from ..domain import rules
 from ..domain.models import (
@@ -170,7 +171,7 @@ def update_incident(store: Store, ref: str, status: str | None = None, severity:
         mitigated = row["mitigated_at"]
         if new_status in (IncidentStatus.MITIGATED, IncidentStatus.RESOLVED) and mitigated is None:
             mitigated = tx.happened_at
-        resolved = tx.happened_at if new_status is IncidentStatus.RESOLVED else None
+        resolved = {None: row["resolved_at"], IncidentStatus.RESOLVED: tx.happened_at}.get(target)
         tx.run("UPDATE incidents SET status=?, severity=?, mitigated_at=?, resolved_at=?, rev=? WHERE number=?",
                (new_status, new_sev, mitigated, resolved, tx.rev, row["number"]))
         tx.run("INSERT INTO incident_updates (incident, status, severity, note, operator,"
@@ -189,9 +190,8 @@ def trigger_risk(store: Store, risk_id: str, note: str | None = None, at: int | 
     def body(tx: Tx) -> Change:
         row = _get(tx, "risks", "id", risk_id, "risk")
         rules.risk_trigger(risk_id, RiskStatus(row["status"]))
-        linked = json.loads(row["steps"])
         new = NewIncident(title=f"Risk fired: {row['title']}", severity=severity_for_impact(row["impact"]),
-                          owner=row["owner"], risk=risk_id, step=linked[0] if linked else None)
+                          owner=row["owner"], risk=risk_id, step=_step_at_risk(tx, json.loads(row["steps"])))
         ref = _insert_incident(tx, new)
         tx.run("UPDATE risks SET status=?, incident=?, rev=? WHERE id=?",
                (RiskStatus.TRIGGERED, ref, tx.rev, risk_id))
@@ -199,6 +199,12 @@ def trigger_risk(store: Store, risk_id: str, note: str | None = None, at: int | 
                    "owner": new.owner, "step": new.step}
         return Change("risk.trigger", "risk", risk_id, payload, {"risk": risk_id, "incident": ref})
     return store.write(body, at)
+
+
+def _step_at_risk(tx: Tx, linked: list[str]) -> str | None:
+    """The risk's linked step that is running now, else its first linked step."""
+    running = {r["id"] for r in tx.all("SELECT id FROM steps WHERE status = ?", (StepStatus.IN_PROGRESS,))}
+    return next((s for s in linked if s in running), linked[0] if linked else None)
 
 
 def close_risk(store: Store, risk_id: str, note: str | None = None, at: int | None = None) -> dict:
@@ -301,6 +307,9 @@ def send_message(store: Store, message_id: int, at: int | None = None) -> dict:
 
 
 def record_kpi(store: Store, kpi: str, value: float, at: int | None = None) -> dict:
+    if not math.isfinite(value):
+        raise RuleError(f"a KPI reading must be a finite number, not {value}")
+
     def body(tx: Tx) -> Change:
         _get(tx, "kpis", "key", kpi, "KPI")
         tx.run("INSERT INTO kpi_readings (kpi, value, operator, happened_at, recorded_at, rev)"

@@ -11,7 +11,7 @@ COLUMNS = ("id", "happened_at", "recorded_at", "operator", "action", "entity", "
 
 
 def to_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 
 def chain_hash(prev_hash: str, row: tuple) -> str:

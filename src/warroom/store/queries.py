@@ -23,7 +23,8 @@ def status(store: Store, now: int | None = None) -> dict:
     meta = store.meta()
     runbook = steps(store)
     incidents = store.query("SELECT severity, status FROM incidents")
-    latest = store.query("SELECT kind, decided_by, rationale, happened_at FROM decisions ORDER BY id DESC LIMIT 1")
+    latest = store.query("SELECT kind, decided_by, rationale, happened_at FROM decisions"
+                          " ORDER BY happened_at DESC, id DESC LIMIT 1")
     in_progress = [s["id"] for s in runbook if s["status"] == StepStatus.IN_PROGRESS]
     return {
         "name": meta.get("name"),

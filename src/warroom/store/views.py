@@ -17,7 +17,7 @@ import sqlite_utils
 
 from ..domain import figures, timefmt
 from ..domain.cadence import Clock, next_due
-from ..domain.models import IncidentStatus, Phase, StepStatus
+from ..domain.models import Better, IncidentStatus, Phase, StepStatus, met
 from ..domain.rules import SETTLED
 from .db import connect
 from .feed import ChangeFeed
@@ -179,6 +179,11 @@ class Room:
             for reading_id in ids[:-KPI_POINTS]:
                 del readings[reading_id]
 
+    def everything(self) -> Delta:
+        """The whole mirror as one delta, for a screen that opens after the first load."""
+        return Delta({t: list(rows.values()) for t, rows in self.tables.items()},
+                     list(self.events), self.last_id, self.last_rev, initial=True)
+
     def rows(self, table: str, order: str | None = "position") -> list[dict]:
         rows = list(self.tables[table].values())
         return sorted(rows, key=lambda r: r[order]) if order else rows
@@ -320,6 +325,10 @@ class KpiView:
     @property
     def latest(self) -> float | None:
         return self.values[-1] if self.values else None
+
+    @property
+    def met(self) -> bool:
+        return self.latest is not None and met(Better(self.better), self.target, self.latest)
 
 
 def kpis(room: Room) -> list[KpiView]:

@@ -1,0 +1,101 @@
+"""`warroom export`: the click command. Importing it loads neither Textual, nor the rest of
+the CLI, nor the export itself: registering it costs the other commands nothing. `guarded`
+(clean one-line errors, exit 2) is taken from warroom.cli when it runs."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from . import FORMATS
+
+TIME_HELP = "HH:MM (nearest go-live), H+90m, -10m or an ISO time; read in the --tz zone."
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
+              help="Markdown, self-contained HTML, JSON (schema warroom.export v1) or CSV (one row per event).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (default: standard output).")
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
+@click.option("--tz", "tz", metavar="ZONE", help="Show times in this zone (default: the war room's).")
+@click.option("--since", metavar="T", help="List events from T. " + TIME_HELP)
+@click.option("--until", metavar="T", help="List events up to T; the board as it stood then.")
+@click.option("--as-of", "as_of", metavar="T", help="The board and figures as they stood at T.")
+@click.pass_obj
+def export(ctx, fmt: str, out: Path | None, force: bool, tz: str | None,
+           since: str | None, until: str | None, as_of: str | None) -> None:
+    """The day's timeline and retrospective report, rebuilt from the journal."""
+    from ..cli import guarded  # at run time: warroom.cli imports this module
+
+    guarded(_run)(ctx, fmt, out, force, tz, {"since": since, "until": until, "as_of": as_of})
+
+
+def _run(ctx, fmt: str, out: Path | None, force: bool, tz: str | None, moments: dict) -> None:
+    from .exporter import export as write_export
+    from .report import Options
+
+    if out is not None and out.exists() and not force:
+        raise ValueError(f"{out}: already exists (use --force to replace it)")
+    if out is not None and not out.absolute().parent.is_dir():
+        raise ValueError(f"{out.parent}: no such directory")
+    with ctx.open() as store:
+        options = Options(fmt=fmt, tz=tz, **_moments(store, tz, moments))
+        with _destination(out) as stream:
+            write_export(store, stream, options, rewritable=out is not None)
+    if out is not None:
+        click.echo(f"wrote {out}", err=True)
+
+
+def _moments(store, tz: str | None, texts: dict) -> dict:
+    """--since / --until / --as-of in ms UTC; the war room's go-live anchors HH:MM and H."""
+    from ..domain import timefmt
+    from .times import parse_moment
+
+    meta = store.meta()
+    if "golive" not in meta:
+        raise ValueError(f"{store.path}: holds no war room yet (warroom init)")
+    zone = timefmt.zone(tz or meta.get("timezone", "UTC"))
+    golive, now = int(meta["golive"]), timefmt.now_ms()
+    return {name: parse_moment(text, golive=golive, now=now, tz=zone) if text else None
+            for name, text in texts.items()}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def _destination(out: Path | None) -> Iterator[TextIO]:
+    """Standard output in UTF-8 whatever the locale, or a file that appears complete or not
+    at all (written aside, then renamed over the target)."""
+    if out is None:
+        yield from _standard_output()
+        return
+    fd, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.absolute().parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, out)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _standard_output() -> Iterator[TextIO]:
+    sys.stdout.reconfigure(encoding="utf-8", newline="")
+    try:
+        yield sys.stdout
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader stopped early (`warroom export | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        sys.exit(1)

@@ -1,0 +1,34 @@
+"""People's text shown, never obeyed: control characters (an ESC sequence would drive the
+reader's terminal) and bidirectional overrides (they reorder what is around them) become
+visible marks; the renderers then escape what their format gives meaning to."""
+from __future__ import annotations
+
+import html
+import re
+
+# C0 controls but tab and newline, DEL, C1 controls, line separators, bidi overrides
+HIDDEN_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_HIDDEN = re.compile(f"\r\n?|[{HIDDEN_CHARS}]")
+_NEWLINES = {"\r\n": "\n", "\u2028": "\n", "\u2029": "\n", "\r": "\u240d"}
+
+
+def _mark(match: re.Match) -> str:
+    char = match.group()
+    if char in _NEWLINES:
+        return _NEWLINES[char]
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control pictures: ESC shows as ␛
+    if code == 0x7F:
+        return "\u2421"
+    return f"⟨U+{code:04X}⟩"
+
+
+def visible(text: str) -> str:
+    """Control characters and bidi overrides as visible marks; newlines and tabs kept."""
+    return _HIDDEN.sub(_mark, text) if _HIDDEN.search(text) else text
+
+
+def html_text(text: str) -> str:
+    """Text for HTML or SVG: visible controls, then every special character escaped."""
+    return html.escape(visible(text), quote=True)

@@ -1,0 +1,264 @@
+"""The report's sections that describe the board at the horizon: summary, runbook, gates,
+incidents, decisions, risks, communications against cadence, KPIs, roles."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..domain.models import StepStatus
+from . import listings, retro
+from .blocks import Alert, Block, Bullets, Chart, Heading, Mark, Pairs, Paragraph, Table, Text
+from .facts import AudienceFacts, Facts, KpiFacts, StepFacts, median
+from .report import Report
+from .source import Span
+from .times import Clockface, duration, slip
+
+STATUS_TONES = {StepStatus.FAILED: "bad", StepStatus.BLOCKED: "warn", StepStatus.DONE: "good"}
+MAX_LISTED_PROBLEMS = 20
+_VACANT = {"id": 0, "person": "(vacant)", "started_at": None, "contact": ""}
+
+
+def document(report: Report) -> Iterator[Block]:
+    yield Heading(f"Go-live report: {report.board.meta['name']}", 1)
+    if report.problems:
+        yield broken_journal(report)
+    for part in (header, summary, chart, retrospective, runbook, gates, incidents, decisions,
+                 risks, communications, roles, listings.notes, listings.timeline):
+        yield from part(report)
+
+
+def broken_journal(report: Report) -> Alert:
+    problems = report.problems
+    shown = problems[:MAX_LISTED_PROBLEMS]
+    more = [f"... and {len(problems) - len(shown)} more"] if len(problems) > len(shown) else []
+    return Alert(report.warning, [*shown, *more])
+
+
+def header(report: Report) -> Iterator[Block]:
+    face, span = report.face, report.span
+    window = (f"{face.at(span.since) if span.since is not None else 'the start'} to "
+              f"{face.at(span.until) if span.until is not None else 'the end'}")
+    events = f"{report.facts.tallies.events} events"
+    journal = (Mark(f"{events}; BROKEN: {len(report.problems)} problem(s)", "bad") if report.problems
+               else f"{events}; hash chain and file integrity verified")
+    as_of = "as of --as-of" if report.as_of is not None else "at the time of export"
+    yield Pairs([
+        ("Times", f"{face.zone_name}, with UTC in brackets"),
+        ("Board and figures", f"{face.at(report.horizon)} ({as_of})"),
+        ("Listings", "the whole journal" if span == Span() else window),
+        ("Journal", journal),
+        ("Exported", f"by {report.store.operator} at {face.at(report.exported_at)} from {report.store.path}"),
+    ])
+
+
+def summary(report: Report) -> Iterator[Block]:
+    facts, face = report.facts, report.face
+    yield Heading("Summary", anchor="summary")
+    hold = report.board.meta["hold"]
+    yield Pairs([
+        ("Go-live window planned", f"{face.at(facts.window.planned_start)} to {face.at(facts.window.planned_end)}"),
+        ("Go-live window actual", _actual_window(report)),
+        ("Go decision", _go(report)),
+        *([("Runbook", Mark(f"ON HOLD: {hold}", "bad"))] if hold else []),
+        ("Steps", _step_counts(facts.counts)),
+        ("Incidents", f"{len(facts.incidents)} ({sum(i.open for i in facts.incidents)} not resolved)"),
+        ("Messages", f"{facts.tallies.messages} logged; "
+                     f"{sum(len(a.late) for a in facts.audiences)} update(s) late against the cadence"),
+    ])
+    yield Heading("Incidents by severity", 3)
+    yield Table(["Severity", "Incidents", "Not resolved", "Time to mitigate (median, longest)",
+                 "Time to resolve (median, longest)"],
+                [(f"SEV{s.severity}", str(s.total), str(s.open), _spread(s.to_mitigate), _spread(s.to_resolve))
+                 for s in facts.severities] or [("none", "0", "0", "", "")])
+    yield Heading("Rollback and no-go decisions", 3)
+    yield Bullets(_stops(facts, face) or ["None."])
+    yield Heading("Updates per audience against the planned cadence", 3)
+    yield Table(["Audience", "Channel", "Sent", "Owed by cadence", "Late", "Latest by", "Drafts not sent"],
+                [_audience_row(a) for a in facts.audiences])
+    yield Heading("KPIs", 3)
+    yield Table(["KPI", "Baseline", "Target", "Last reading", "Met", "Readings (lowest to highest)"],
+                [_kpi_row(k, face) for k in facts.kpis])
+
+
+def chart(report: Report) -> Iterator[Block]:
+    yield Chart(report.facts)
+
+
+def retrospective(report: Report) -> Iterator[Block]:
+    yield Heading("Retrospective", anchor="retrospective")
+    yield Paragraph("Questions drawn from the facts:")
+    yield Bullets(retro.prompts(report.facts, report.face))
+    yield Heading("Notes tagged retro", 3)
+    yield listings.retro_notes()
+
+
+def runbook(report: Report) -> Iterator[Block]:
+    face = report.face
+    yield Heading("Runbook: planned vs actual", anchor="runbook")
+    yield Table(["Step", "Phase", "Owner", "Planned start", "Planned end", "Actual start", "Actual end",
+                 "Status", "Start slip", "End slip"],
+                [(f"{s.step['id']}: {s.step['title']}", s.step["phase"], s.step["owner"],
+                  face.at(s.step["planned_start"]), face.at(s.planned_end), face.at(s.step["started_at"]),
+                  face.at(s.step["ended_at"]), _status(s, face), slip(s.start_slip), slip(s.end_slip))
+                 for s in report.facts.steps])
+
+
+def gates(report: Report) -> Iterator[Block]:
+    yield Heading("Gates and sign-offs", anchor="gates")
+    if not report.facts.gates:
+        yield Paragraph("The plan has no gate.")
+    for gate in report.facts.gates:
+        tone = {"passed": "good", "no-go": "bad"}.get(gate.state, "warn")
+        yield Heading(f"{gate.step['id']}: {gate.step['title']}", 3)
+        yield Pairs([("State", Mark(gate.state, tone)),
+                     ("Sign-off needed from", ", ".join(gate.step["signoff_roles"]))])
+        yield Table(["Time", "Role", "Verdict", "Signed by", "Comment"],
+                    [(report.face.at(s["happened_at"]), s["role"],
+                      Mark(s["verdict"].upper(), "good" if s["verdict"] == "go" else "bad"),
+                      s["signed_by"], s["comment"]) for s in gate.signoffs] or [("", "", "no sign-off yet", "", "")])
+
+
+def incidents(report: Report) -> Iterator[Block]:
+    face = report.face
+    yield Heading("Incidents", anchor="incidents")
+    if not report.facts.incidents:
+        yield Paragraph("No incident was opened.")
+        return
+    yield Table(["Incident", "Severity", "Title", "Status", "Opened", "Time to mitigate", "Time to resolve",
+                 "Owner", "Step", "Risk"],
+                [(inc["ref"], Mark(f"SEV{inc['severity']}", "bad" if inc["severity"] <= 2 else "warn"),
+                  inc["title"], inc["status"], face.at(inc["opened_at"]), _after(i.to_mitigate),
+                  _after(i.to_resolve), inc["owner"] or "", inc["step"] or "", inc["risk"] or "")
+                 for i in report.facts.incidents for inc in [i.incident]])
+    yield from listings.incident_histories(report)
+
+
+def decisions(report: Report) -> Iterator[Block]:
+    yield Heading("Decisions", anchor="decisions")
+    yield Table(["Time", "Decision", "Decided by", "Rationale", "About", "Recorded by"],
+                [(report.face.at(d["happened_at"]), _decision_kind(d), d["decided_by"], d["rationale"],
+                  ", ".join(f"{k} {d[k]}" for k in ("step", "incident") if d[k]), d["recorded_by"])
+                 for d in report.facts.decisions] or [("", "none recorded", "", "", "", "")])
+
+
+def risks(report: Report) -> Iterator[Block]:
+    board, face = report.board, report.face
+    yield Heading("Risk register", anchor="risks")
+    yield Table(["Risk", "Criticality", "Owner", "Mitigation", "Status", "Fired"],
+                [(f"{r['id']}: {r['title']}", f"{r['criticality']} ({r['likelihood']}x{r['impact']})",
+                  r["owner"] or "", r["mitigation"],
+                  Mark(r["status"], "bad") if r["incident"] else r["status"],
+                  f"{face.at(board.risk_fired_at[r['id']])}, {r['incident']}" if r["id"] in board.risk_fired_at else "")
+                 for r in board.risks.values()] or [("none", "", "", "", "", "")])
+
+
+def communications(report: Report) -> Iterator[Block]:
+    face = report.face
+    yield Heading("Communication", anchor="communication")
+    yield Heading("Updates that came late", 3)
+    late = [(a, d) for a in report.facts.audiences for d in a.late]
+    yield Table(["Audience", "Due", "Sent", "Late by"],
+                [(a.audience["title"], face.at(d.due_at),
+                  face.at(d.sent_at) if d.sent_at is not None else Mark("not sent", "bad"),
+                  Mark(duration(d.late_by), "bad")) for a, d in late] or [("none", "", "", "")])
+    yield Heading("Communication log", 3)
+    yield listings.comms()
+
+
+def roles(report: Report) -> Iterator[Block]:
+    board, face = report.board, report.face
+    yield Heading("Roles and hand-overs", anchor="roles")
+    yield Table(["Role", "Title", "Held by", "Since", "Contact", "May decide a rollback"],
+                [(role["key"], role["title"], a["person"],
+                  "the plan" if board.from_plan(a) else face.at(a["started_at"]), a["contact"],
+                  "yes" if role["may_decide_rollback"] else "")
+                 for role in board.roles.values() for a in board.holders(role["key"]) or [_VACANT]])
+    yield Heading("Hand-overs", 3)
+    yield listings.handovers()
+
+
+def _actual_window(report: Report) -> Text:
+    window, face = report.facts.window, report.face
+    if window.actual_start is None:
+        return "not started"
+    start = f"started {face.at(window.actual_start)} ({_vs(window.actual_start - window.planned_start)})"
+    if window.actual_end is None:
+        return Mark(f"{start}; not finished: {window.open_steps} day step(s) still open", "warn")
+    return f"{start}; ended {face.at(window.actual_end)} ({_vs(window.actual_end - window.planned_end)})"
+
+
+def _vs(delta: int) -> str:
+    if delta > 0:
+        return f"{duration(delta)} late"
+    return f"{duration(-delta)} early" if delta < 0 else "on time"
+
+
+def _stops(facts: Facts, face: Clockface) -> list[Mark]:
+    """Rollback and no-go decisions, and the no-go sign-offs at gates, by time."""
+    stops = [(d["happened_at"], f"{d['kind'].upper()} by {d['decided_by']} at {face.at(d['happened_at'])}: "
+                                f"{d['rationale']}") for d in facts.stops]
+    stops += [(s["happened_at"], f"NO-GO signed for {s['role']} at gate {s['gate']} by {s['signed_by']} at "
+                                 f"{face.at(s['happened_at'])}{': ' + s['comment'] if s['comment'] else ''}")
+              for s in facts.no_go_signoffs]
+    return [Mark(text, "bad") for _, text in sorted(stops, key=lambda stop: stop[0])]
+
+
+def _go(report: Report) -> Text:
+    go, others = report.facts.go, len(report.facts.gos) - 1
+    if go is None:
+        return Mark("no go decision recorded before the day's first task", "warn")
+    also = f" ({others} other GO decision(s): see Decisions)" if others else ""
+    return f"GO by {go['decided_by']} at {report.face.at(go['happened_at'])}: {go['rationale']}{also}"
+
+
+def _step_counts(counts: dict[str, int]) -> str:
+    shown = ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}"
+                      for k in ("done", "late", "failed", "skipped", "in_progress", "pending", "blocked"))
+    return f"{shown}, of {counts['total']}"
+
+
+def _spread(values: list[int]) -> str:
+    return f"{duration(median(values))}, {duration(max(values))}" if values else ""
+
+
+def _after(ms: int | None) -> str:
+    return f"after {duration(ms)}" if ms is not None else "not yet"
+
+
+def _status(s: StepFacts, face: Clockface) -> Text:
+    status = s.step["status"]
+    text = status.replace("_", " ")
+    if s.step["reason"]:
+        text += f": {s.step['reason']}"
+    if s.step["forced"]:
+        text += " (forced)"
+    for earlier in s.attempts[:-1]:
+        note = f": {earlier['note']}" if earlier["note"] else ""
+        text += (f"; an earlier attempt {earlier['status']} ({face.at(earlier['started_at'])} to "
+                 f"{face.at(earlier['ended_at'])}{note})")
+    if s.late and status != StepStatus.FAILED:
+        return Mark(f"{text}, late", "warn")
+    tone = STATUS_TONES.get(status)
+    return Mark(text, tone) if tone else text
+
+
+def _audience_row(a: AudienceFacts) -> tuple:
+    worst = max((d.late_by for d in a.late), default=0)
+    return (a.audience["title"], a.audience["channel"], str(a.sent), str(len(a.dues)),
+            Mark(str(len(a.late)), "bad") if a.late else "0", duration(worst) if worst else "",
+            str(a.unsent_drafts or ""))
+
+
+def _kpi_row(k: KpiFacts, face: Clockface) -> tuple:
+    unit = f" {k.kpi['unit']}" if k.kpi["unit"] else ""
+    last = f"{k.last.value:g}{unit} at {face.at(k.last.happened_at)}" if k.last else "no reading"
+    met = {True: Mark("met", "good"), False: Mark("not met", "bad"), None: ""}[k.met]
+    better = "higher" if k.kpi["better"] == "up" else "lower"
+    spread = f"{k.readings.count} ({k.readings.low:g} to {k.readings.high:g}{unit})" if k.readings else "0"
+    return (k.kpi["name"], f"{k.kpi['baseline']:g}{unit}", f"{k.kpi['target']:g}{unit} ({better} is better)",
+            last, met, spread)
+
+
+def _decision_kind(d: dict) -> Text:
+    text = d["kind"].upper() + (" (forced)" if d["forced"] else "")
+    return Mark(text, "bad") if d["kind"] in ("rollback", "no-go") else text
+

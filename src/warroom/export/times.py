@@ -1,0 +1,115 @@
+"""Times in an export: reading --since / --until / --as-of, and showing an instant in the
+display zone with UTC alongside."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from ..domain import timefmt
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_AGO = re.compile(r"^-(\S+)$")
+MINUTE = 60_000
+
+
+def parse_moment(text: str, *, golive: int, now: int, tz: ZoneInfo) -> int:
+    """A moment of the day as people say it afterwards: 'HH:MM' (the one nearest to go-live,
+    so '00:30' after a 23:00 go-live is that night), 'H+90m' / 'H-1h' (go-live relative),
+    '-10m' (that long before now) or an ISO time (naive: in `tz`)."""
+    cleaned = str(text).strip()
+    clock, ago = _CLOCK.match(cleaned), _AGO.match(cleaned)
+    if clock:
+        return _nearest_to_golive(clock, golive, tz)
+    if ago:
+        return now - timefmt.parse_duration(ago.group(1)) * 1000
+    golive_at = timefmt.from_ms(golive, tz)
+    return timefmt.to_ms(timefmt.parse_planned(cleaned, golive_at, tz))
+
+
+def _nearest_to_golive(clock: re.Match, golive: int, tz: ZoneInfo) -> int:
+    hour, minute, second = (int(g or 0) for g in clock.groups())
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"bad time {clock.string!r}: no such clock time")
+    day = timefmt.from_ms(golive, tz).date()
+    candidates = (timefmt.to_ms(datetime.combine(day + timedelta(days=d), time(hour, minute, second), tz))
+                  for d in (-1, 0, 1))
+    return min(candidates, key=lambda t: abs(t - golive))
+
+
+def duration(ms: int) -> str:
+    """A span of time as the war room writes it: 1h30m, 12m, 45s (seconds only under a minute)."""
+    seconds = round(ms / 1000)
+    return timefmt.format_duration(seconds if abs(seconds) < 60 else round(seconds / 60) * 60)
+
+
+def slip(ms: int | None) -> str:
+    return f"+{duration(ms)}" if ms else ""
+
+
+class Clockface:
+    """Instants shown in one zone with UTC alongside. Formatting is cached per minute: a
+    100,000-event journal has far fewer distinct minutes than events."""
+
+    def __init__(self, tz: ZoneInfo):
+        self.tz = tz
+        self.zone_name = tz.key
+        self._at = lru_cache(maxsize=8192)(self._format_at)
+        self._clock = lru_cache(maxsize=8192)(self._format_clock)
+        self._day = lru_cache(maxsize=1024)(self._format_day)
+        self._iso = lru_cache(maxsize=8192)(self._format_iso)
+
+    def at(self, ms: int | None) -> str:
+        """'2026-11-24 21:05 CET (20:05 UTC)'; the UTC date is added when it differs."""
+        return self._at(ms // MINUTE) if ms is not None else ""
+
+    def clock(self, ms: int) -> str:
+        """'21:05 (20:05 UTC)': for lines listed under their day."""
+        return self._clock(ms // MINUTE)
+
+    def day(self, ms: int) -> str:
+        """'Tuesday 24 November 2026' in the display zone."""
+        return self._day(ms // MINUTE)
+
+    def iso_utc(self, ms: int) -> str:
+        """'2026-11-24T20:05:07.123Z', exact to the millisecond."""
+        return self._iso(ms // MINUTE)[0] + _seconds(ms % MINUTE) + "Z"
+
+    def iso_both(self, ms: int) -> tuple[str, str]:
+        """The UTC ISO time and '2026-11-24T21:05:07.123+01:00' in the display zone."""
+        utc, local, offset = self._iso(ms // MINUTE)
+        seconds = _seconds(ms % MINUTE)
+        return f"{utc}{seconds}Z", f"{local}{seconds}{offset}"
+
+    def _format_at(self, minute: int) -> str:
+        local, utc = self._both(minute)
+        if local.tzname() == "UTC":
+            return f"{utc:%Y-%m-%d %H:%M} UTC"
+        utc_text = utc.strftime("%H:%M") if utc.date() == local.date() else utc.strftime("%Y-%m-%d %H:%M")
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({utc_text} UTC)"
+
+    def _format_clock(self, minute: int) -> str:
+        local, utc = self._both(minute)
+        if local.tzname() == "UTC":
+            return f"{utc:%H:%M} UTC"
+        return f"{local:%H:%M} ({utc:%H:%M} UTC)"
+
+    def _format_day(self, minute: int) -> str:
+        local, _ = self._both(minute)
+        return f"{local:%A} {local.day} {local:%B %Y}"
+
+    def _format_iso(self, minute: int) -> tuple[str, str, str]:
+        local, utc = self._both(minute)
+        offset = local.isoformat()[19:]
+        return f"{utc:%Y-%m-%dT%H:%M}:", f"{local:%Y-%m-%dT%H:%M}:", offset
+
+    def _both(self, minute: int) -> tuple[datetime, datetime]:
+        utc = datetime.fromtimestamp(minute * 60, UTC)
+        return utc.astimezone(self.tz), utc
+
+
+@lru_cache(maxsize=MINUTE)  # at most one entry per millisecond of a minute
+def _seconds(within_minute: int) -> str:
+    return f"{within_minute // 1000:02d}.{within_minute % 1000:03d}"
+
