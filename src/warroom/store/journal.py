@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass
 
 GENESIS = "0" * 64
 COLUMNS = ("id", "happened_at", "recorded_at", "operator", "action", "entity", "entity_id", "payload")
@@ -17,18 +16,6 @@ def to_json(value) -> str:
 def chain_hash(prev_hash: str, row: tuple) -> str:
     """sha256 over the previous hash and the row's columns (COLUMNS order) as JSON."""
     return hashlib.sha256((prev_hash + "\n" + to_json(list(row))).encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Event:
-    id: int
-    happened_at: int
-    recorded_at: int
-    operator: str
-    action: str
-    entity: str
-    entity_id: str | None
-    payload: dict
 
 
 def next_id(conn: sqlite3.Connection) -> tuple[int, str]:
@@ -64,6 +51,3 @@ def verify(conn: sqlite3.Connection) -> list[str]:
         expected_prev, expected_id = stored, event_id + 1
     return problems
 
-
-def row_to_event(row: dict) -> Event:
-    return Event(**{k: row[k] for k in COLUMNS if k != "payload"}, payload=json.loads(row["payload"]))
