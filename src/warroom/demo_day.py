@@ -173,8 +173,10 @@ def create_demo(path: str | Path, operator: str, now: int | None = None, minute:
     """A demo war room whose clock stands at H+`minute` now, with the day replayed up to then."""
     now = now if now is not None else timefmt.now_ms()
     golive = (now - minute * MINUTE) // MINUTE * MINUTE
+    plan = demo_plan(golive)
+    opened = min(plan.golive, *(s.planned_start for s in plan.steps)) - 30 * MINUTE
     with Store.create(path, operator) as store:
-        c.init(store, demo_plan(golive))
+        c.init(store, plan, at=min(opened, now))  # the war room opened before its first step
     recorders: dict[str, Store] = {}
     try:
         for at, who, command in DAY:

@@ -19,7 +19,7 @@ HOLDING = {DecisionKind.NO_GO, DecisionKind.HOLD}
 RELEASING = {DecisionKind.GO, DecisionKind.RESUME}
 
 
-def init(store: Store, plan: Plan) -> dict:
+def init(store: Store, plan: Plan, at: int | None = None) -> dict:
     def body(tx: Tx) -> Change:
         if tx.one("SELECT 1 AS x FROM events LIMIT 1"):
             raise RuleError(f"{store.path} already holds a war room")
@@ -27,7 +27,7 @@ def init(store: Store, plan: Plan) -> dict:
         payload = {"name": plan.name, "timezone": plan.timezone, "golive": plan.golive,
                    "plan": plan.source, "steps": len(plan.steps), "roles": len(plan.roles)}
         return Change("init", "warroom", None, payload, {"name": plan.name})
-    return store.write(body)
+    return store.write(body, at)
 
 
 def _load_plan(tx: Tx, plan: Plan) -> None:
