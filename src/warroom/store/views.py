@@ -29,7 +29,7 @@ MIRRORED = {"meta": "key", "roles": "key", "assignments": "id", "steps": "id",
             "audiences": "key", "messages": "id", "kpis": "key", "kpi_readings": "id"}
 JSON_COLUMNS = {"steps": ("depends_on", "signoff_roles"), "risks": ("steps",),
                 "audiences": ("cadence",)}
-RECENT_EVENTS = 500
+RECENT_EVENTS = 200
 KPI_POINTS = 60
 
 

@@ -1,0 +1,222 @@
+"""The war room console: six screens (modes), the change feed that keeps every console on the
+same truth, and the one way a console records anything (a command in a thread worker)."""
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from .cli import one_line
+from .domain import timefmt
+from .store import commands, views
+from .store.feed import ChangeFeed
+from .store.store import Store
+from .widgets.form import Field, FormScreen
+from .widgets.text import safe, visible
+from .screens.board import BoardScreen
+from .screens.comms import CommsScreen
+from .screens.help import HelpScreen
+from .screens.overview import OverviewScreen
+from .screens.roles import RolesScreen
+from .screens.runbook import RunbookScreen
+from .screens.timeline import TimelineScreen
+
+POLL_SECONDS = 0.1
+SCREENS_GROUP = Binding.Group("screens", compact=True)
+SCREEN_CLASSES = (OverviewScreen, RunbookScreen, BoardScreen, RolesScreen, CommsScreen, TimelineScreen)
+
+
+class FeedDelta(Message):
+    """What the change feed found. A newer one supersedes a queued one: the cursors only
+    move when a delta is applied, so the newer one holds everything the older one did."""
+
+    def __init__(self, delta: views.Delta):
+        super().__init__()
+        self.delta = delta
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FeedDelta) and not (self.delta.initial or message.delta.initial)
+
+
+class WarRoomApp(App):
+    CSS_PATH = Path(__file__).parent / "styles" / "warroom.tcss"  # absolute: subclasses live elsewhere
+    TITLE = "warroom"
+    MODES = {cls.MODE: cls for cls in SCREEN_CLASSES}
+    DEFAULT_MODE = "overview"
+    BINDINGS = [
+        *(Binding(str(n), f"switch_mode('{cls.MODE}')", cls.TITLE, group=SCREENS_GROUP)
+          for n, cls in enumerate(SCREEN_CLASSES, start=1)),
+        Binding("i", "open_incident", "Incident"),
+        Binding("n", "note", "Note"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, db_path: str | Path, operator: str, *,
+                 now_ms: Callable[[], int] = timefmt.now_ms, poll_seconds: float = POLL_SECONDS,
+                 readonly: bool = False):
+        super().__init__()
+        self.store = Store(db_path, operator, readonly=readonly)
+        self.feed = ChangeFeed(db_path)
+        self.reader = views.Reader(db_path)
+        self.now_ms = now_ms
+        self.poll_seconds = poll_seconds
+        self.room = views.Room()
+        self.tz = timefmt.zone("UTC")
+        self.room_changed: Signal[views.Delta] = Signal(self, "room_changed")
+        self.ticked: Signal[int] = Signal(self, "ticked")
+        self._fetching = False
+        self._write_lock = threading.Lock()
+        self._then: dict[Worker, Callable[[Any], None]] = {}
+
+    # -- the change feed -------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._fetching = True
+        self.load_room()
+        self.set_interval(self.poll_seconds, self.poll)
+        self.set_interval(1, self.tick)
+
+    @work(thread=True, exit_on_error=False, group="feed")
+    def load_room(self) -> None:
+        self.post_message(FeedDelta(self.reader.snapshot()))
+
+    def poll(self) -> None:
+        """Runs ~10 times a second: one PRAGMA, and a read in a worker when it moved."""
+        if not self._fetching and self.feed.changed():
+            self._fetching = True
+            self.fetch_changes(self.room.last_id, self.room.last_rev)
+
+    @work(thread=True, exit_on_error=False, group="feed")
+    def fetch_changes(self, last_id: int, last_rev: int) -> None:
+        self.post_message(FeedDelta(views.changes(self.feed, last_id, last_rev)))
+
+    def on_feed_delta(self, message: FeedDelta) -> None:
+        self._fetching = False
+        with self.batch_update():
+            self.room.apply(message.delta)
+            if message.delta.initial:
+                self.tz = timefmt.zone(self.room.meta("timezone", "UTC"))
+                self.freeze_heap()
+            self.room_changed.publish(message.delta)
+
+    def tick(self) -> None:
+        self.ticked.publish(self.now())
+
+    @staticmethod
+    def freeze_heap() -> None:
+        """Keep what lives all day (the room, a mounted screen and its caches) out of the
+        full garbage collections: with ~100k objects one takes 50-90 ms, a visible stall."""
+        gc.collect(1)
+        gc.freeze()
+
+    def now(self) -> int:
+        return self.now_ms()
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self, command: Callable[..., dict], *args, then: Callable[[Any], None] | None = None,
+              **kwargs) -> None:
+        """Record something with a command, in a thread worker; `then(result)` once accepted.
+        Failures are told by `worker_changed`; what changed arrives through the feed."""
+        if self.store.readonly:
+            self.tell(f"read-only: {self.store.path} cannot be written", "error")
+            return
+        worker = self.run_worker(partial(self._run_command, command, args, kwargs), thread=True,
+                                 exit_on_error=False, group="write", description=command.__name__)
+        if then is not None:
+            self._then[worker] = then
+
+    def _run_command(self, command: Callable[..., dict], args: tuple, kwargs: dict) -> dict:
+        with self._write_lock:
+            return command(self.store, *args, **kwargs)
+
+    @on(Worker.StateChanged)
+    def worker_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where a worker's failure is told."""
+        done = event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+        then = self._then.pop(event.worker, None) if done else None
+        if event.state is WorkerState.SUCCESS and then is not None:
+            then(event.worker.result)
+        elif event.state is WorkerState.ERROR:
+            if event.worker.group == "feed":
+                self._fetching = False
+            self.notify(visible(one_line(event.worker.error), limit=500), title="Not recorded"
+                        if event.worker.group == "write" else "Cannot read the war room",
+                        severity="error", markup=False, timeout=8)
+
+    def tell(self, message: str, severity: str = "warning") -> None:
+        """A notice that may quote typed text: shown literally."""
+        self.notify(visible(message, limit=500), severity=severity, markup=False)
+
+    def form(self, title: Text | str, fields: Iterable[Field], on_submit) -> None:
+        if self.store.readonly:
+            self.tell(f"read-only: {self.store.path} cannot be written", "error")
+            return
+        self.push_screen(FormScreen(title, list(fields), on_submit))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a form or a question is open, the keys belong to it."""
+        mine = action in {b.action.split("(")[0] for b in self.BINDINGS}
+        return not (mine and isinstance(self.screen, ModalScreen))
+
+    # -- global actions --------------------------------------------------------------------
+    def action_open_incident(self) -> None:
+        BoardScreen.incident_form(self)
+
+    def action_note(self) -> None:
+        self.form("Add a note to the timeline", [
+            Field("text", "Note"),
+            Field("tags", "Tags (words, space-separated; 'retro' feeds the retrospective)"),
+        ], lambda v, done: self.write(commands.note, v["text"], tuple((v["tags"] or "").split()), then=done))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_sections()))
+
+    def key_sections(self) -> list[tuple[str, list[Binding]]]:
+        sections = [("Everywhere", [b for b in self.BINDINGS if isinstance(b, Binding)])]
+        sections += [(cls.TITLE, list(cls.BINDINGS)) for cls in SCREEN_CLASSES]
+        return sections
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            yield SystemCommand(binding.description, f"key {binding.key_display or binding.key}",
+                                partial(self.run_action, binding.action))
+        if isinstance(screen, SCREEN_CLASSES):
+            for binding in screen.BINDINGS:
+                yield SystemCommand(f"{screen.TITLE}: {binding.description}", f"key {binding.key}",
+                                    partial(self.run_action, binding.action, screen))
+
+    # -- what the top bar says -------------------------------------------------------------
+    def header(self, now: int, width: int) -> Text:
+        room, store = self.room, self.store
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append(f" {views.t_label(now, room.golive)} ", "bold reverse")
+        text.append(f" {views.phase(room)} ", "bold")
+        text.append(f" {views.hhmm(now, self.tz, seconds=True)} {self.tz.key} ")
+        text.append_text(safe(f" as {store.operator} ", "italic", limit=30))
+        if store.readonly:
+            text.append(" READ-ONLY ", "bold black on yellow")
+        if room.meta("hold"):
+            text.append_text(safe(f" ON HOLD: {room.meta('hold')} ", "bold white on red", limit=60))
+        name = safe(f" {room.meta('name')} ", "bold", limit=max(12, width - min(text.cell_len, width - 24)))
+        return name.append_text(text)
+
+    def on_unmount(self) -> None:
+        for closable in (self.feed, self.reader, self.store):
+            closable.close()
+
+
+def run_console(db_path: str | Path, operator: str) -> None:
+    WarRoomApp(db_path, operator).run()

@@ -1,0 +1,71 @@
+"""What every war room screen shares: the top bar, the footer, the room's deltas and the
+clock's ticks, and a wider layout when the terminal has the room."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.screen import Screen
+
+from ..store.views import Delta
+from ..widgets.keybar import KeyBar
+from ..widgets.topbar import TopBar
+
+if TYPE_CHECKING:
+    from ..app import WarRoomApp
+
+WIDE = 110  # columns from which screens lay their panes side by side
+SLOW_TICK_MS = 5_000  # ages, slips and what is overdue move in minutes: redraw them this often
+
+
+class WarScreen(Screen):
+    TITLE: ClassVar[str] = ""
+    app: "WarRoomApp"
+    _slow_slot = 0
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        yield from self.body()
+        yield KeyBar()
+
+    def body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.app.room_changed.subscribe(self, self._changed, immediate=True)
+        self.app.ticked.subscribe(self, self._tick, immediate=True)
+        if self.app.room.loaded:
+            self.call_after_refresh(self._first_fill)  # the screen first, its rows a frame later
+
+    def _first_fill(self) -> None:
+        with self.app.batch_update():
+            self.show_delta(self.app.room.everything())
+            self._tick(self.app.now(), force=True)
+        self.set_timer(1.0, self.app.freeze_heap)  # once the first rows are in
+
+    def on_screen_resume(self) -> None:
+        self._tick(self.app.now(), force=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= WIDE, "-wide")
+
+    def _tick(self, now: int, force: bool = False) -> None:
+        """Every second: the top bar's clock; every few seconds, the rest of the screen."""
+        if self.is_current and self.app.room.loaded:
+            bar = self.query_one(TopBar)
+            bar.show(self.app.header(now, bar.size.width or self.app.size.width))
+            if force or now // SLOW_TICK_MS != self._slow_slot:
+                self._slow_slot = now // SLOW_TICK_MS
+                self.tick(now)
+
+    def _changed(self, delta: Delta) -> None:
+        self.show_delta(delta)
+        if delta.initial:
+            self._tick(self.app.now(), force=True)
+
+    def show_delta(self, delta: Delta) -> None:
+        """Apply what changed in the room, by key."""
+
+    def tick(self, now: int) -> None:
+        """Refresh what depends on the time of day."""

@@ -1,0 +1,178 @@
+"""Overview: the whole day on one screen — clock, runbook, incidents, the latest decision,
+the updates owed, KPIs and who holds each role."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from ..store import commands, views
+from ..store.views import Delta
+from ..widgets import badges
+from ..widgets.form import Field
+from ..widgets.spark import sparkline
+from ..widgets.text import safe
+from .base import WarScreen
+
+COLUMNS = ((("runbook", "Runbook"), ("incidents", "Open incidents"), ("decision", "Latest decision")),
+           (("comms", "Updates due"), ("kpis", "KPIs: latest (baseline → target)"), ("roles", "Who holds what")))
+
+SHOWN_TABLES = ("meta", "steps", "incidents", "decisions", "audiences", "messages", "kpis", "kpi_readings",
+                "roles", "assignments")
+LABEL, LABEL_WIDE = 15, 26  # columns for a name at the start of a line
+
+
+def label(text: str, width: int, short: str = "") -> Text:
+    """A name in `width` columns: the short form when the long one does not fit."""
+    shown = text if len(text) <= width or not short else short
+    return safe(f"{shown[:width]:<{width}} ", "bold")
+
+
+class OverviewScreen(WarScreen):
+    MODE = "overview"
+    TITLE = "Overview"
+    BINDINGS = [Binding("k", "record_kpi", "KPI reading")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[str, Text] = {}  # what each panel shows: redraw only what changed
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="overview-columns"):
+            for panels in COLUMNS:
+                with VerticalScroll(classes="overview-column"):
+                    for key, title in panels:
+                        panel = Static(id=f"overview-{key}", classes="overview-panel")
+                        panel.border_title = title
+                        yield panel
+
+    def show_delta(self, delta: Delta) -> None:
+        if delta.touched(*SHOWN_TABLES):
+            self.tick(self.app.now())
+
+    def tick(self, now: int) -> None:
+        if not (self.is_current and self.app.room.loaded):
+            return
+        room, tz = self.app.room, self.app.tz
+        label = LABEL_WIDE if self.has_class("-wide") else LABEL
+        self._panel("runbook", runbook_text(room, now, tz))
+        self._panel("incidents", incidents_text(room, now))
+        self._panel("decision", decision_text(room, tz))
+        self._panel("comms", comms_text(room, now, tz, label))
+        self._panel("kpis", kpis_text(room, label))
+        self._panel("roles", roles_text(room, label))
+
+    def _panel(self, key: str, text: Text) -> None:
+        if self._shown.get(key) != text:
+            self._shown[key] = text
+            self.query_one(f"#overview-{key}", Static).update(text)
+
+    def action_record_kpi(self) -> None:
+        kpis = self.app.room.rows("kpis")
+        if not kpis:
+            self.app.tell("this war room has no KPI")
+            return
+        self.app.form("Record a KPI reading", [
+            Field("kpi", "KPI", "select", kpis[0]["key"], [(safe(k["name"]), k["key"]) for k in kpis]),
+            Field("value", "Value", placeholder="e.g. 3.2"),
+        ], self._record_kpi)
+
+    def _record_kpi(self, values: dict, done) -> None:
+        try:
+            value = float(values["value"])
+        except (TypeError, ValueError):
+            self.app.tell("the value must be a number, like 3.2", "error")
+            return
+        self.app.write(commands.record_kpi, values["kpi"], value, then=done)
+
+
+def runbook_text(room: views.Room, now: int, tz) -> Text:
+    p = views.progress(room, now)
+    text = Text(end="")
+    text.append(f"{p.done}/{p.total} done", "bold")
+    text.append("  ")
+    text.append(f"{p.late} late", "bold red" if p.late else "green")
+    for step in p.in_progress:
+        text.append("\n▶ ", "bold yellow")
+        text.append_text(safe(f"{step['title']} (since {views.hhmm(step['started_at'], tz)})", limit=70))
+    if not p.in_progress:
+        text.append("\nnothing in progress", "dim")
+    if p.projected_finish:
+        slip = p.projected_finish - (p.planned_finish or p.projected_finish)
+        text.append(f"\nends ~{views.hhmm(p.projected_finish, tz)} (plan {views.hhmm(p.planned_finish, tz)}")
+        text.append(f", +{views.span(slip)} late)" if slip > 60_000 else ", on plan)",
+                    "bold red" if slip > 60_000 else "green")
+    return text
+
+
+def incidents_text(room: views.Room, now: int) -> Text:
+    text = Text(end="")
+    for sev, count in views.open_by_severity(room).items():
+        text.append(f"SEV{sev}", badges.SEVERITY_STYLE[sev] if count else "dim")
+        text.append(f" {count}  ", "bold" if count else "dim")
+    worst = sorted(views.open_incidents(room), key=views.incident_order)[:3]
+    for incident in worst:
+        text.append(f"\n{incident['ref']} ", "bold")
+        text.append(f"SEV{incident['severity']}", badges.SEVERITY_STYLE[incident["severity"]])
+        text.append(" ")
+        text.append_text(badges.incident_status(incident["status"]))
+        text.append(f" {views.span(now - incident['opened_at'])} ")
+        text.append_text(safe(incident["title"], limit=80))
+    if not worst:
+        text.append("\nno open incident", "green")
+    return text
+
+
+def decision_text(room: views.Room, tz) -> Text:
+    latest = views.latest_decision(room)
+    if latest is None:
+        return Text("no decision recorded yet", "dim", end="")
+    text = Text(end="").append_text(badges.decision(latest["kind"]))
+    text.append_text(safe(f" by {latest['decided_by']} at {views.hhmm(latest['happened_at'], tz)}", limit=60))
+    if latest["recorded_by"] != latest["decided_by"]:
+        text.append_text(safe(f" (logged by {latest['recorded_by']})", "dim", limit=40))
+    if latest["forced"]:
+        text.append(" FORCED", "bold red")
+    text.append("\n")
+    text.append_text(safe(latest["rationale"], "italic", multiline=True, limit=300))
+    return text
+
+
+def comms_text(room: views.Room, now: int, tz, width: int) -> Text:
+    text = Text(end="", no_wrap=True, overflow="ellipsis")
+    for i, due in enumerate(views.comms_due(room)):
+        text.append("\n" if i else "")
+        text.append_text(label(due.title, width, due.key))
+        if due.next_due is None:
+            text.append("nothing owed", "dim")
+        elif due.overdue(now):
+            text.append(f" OVERDUE {views.span(now - due.next_due)} ", "bold white on red")
+        else:
+            text.append(f"next {views.hhmm(due.next_due, tz)} in {views.span(due.next_due - now)}")
+    return text or Text("no audience in the plan", "dim", end="")
+
+
+def kpis_text(room: views.Room, width: int) -> Text:
+    text = Text(end="", no_wrap=True, overflow="ellipsis")
+    for i, kpi in enumerate(views.kpis(room)):
+        text.append("\n" if i else "")
+        text.append_text(label(kpi.name, width, kpi.key))
+        latest = "—" if kpi.latest is None else f"{kpi.latest:g}"
+        unit = kpi.unit if len(kpi.unit) <= 2 or width == LABEL_WIDE else ""
+        text.append_text(safe(f"{latest:>5}{unit}", "bold green" if kpi.met else "bold yellow"))
+        text.append_text(safe(f" ({kpi.baseline:g}→{kpi.target:g}) ", "dim"))
+        text.append(sparkline(kpi.values, 8), "cyan")
+    return text or Text("no KPI in the plan", "dim", end="")
+
+
+def roles_text(room: views.Room, width: int) -> Text:
+    holders = views.holders(room)
+    text = Text(end="", no_wrap=True, overflow="ellipsis")
+    for i, role in enumerate(room.rows("roles")):
+        text.append("\n" if i else "")
+        text.append_text(label(role["title"], width, role["key"]))
+        holder = holders.get(role["key"])
+        text.append_text(safe(holder["person"], limit=40) if holder else Text("nobody", "bold red"))
+    return text

@@ -1,0 +1,89 @@
+"""Roles: who holds which role, how to reach them and since when; assign or hand over, with
+every past holder kept."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable
+
+from ..store import commands, views
+from ..store.views import Delta
+from ..widgets.form import Field
+from ..widgets.keyed_table import Column, KeyedTable, RowData
+from ..widgets.text import safe
+from .base import WarScreen
+
+ROLE_COLUMNS = [Column("Role", "role", 22), Column("Held by", "person", 18), Column("Contact", "contact", 18),
+                Column("Since", "since", 6), Column("Rollback", "rollback", 8)]
+HISTORY_COLUMNS = [Column("From", "from", 12), Column("To", "to", 12), Column("Person", "person", 18),
+                   Column("Contact", "contact")]
+
+
+class RolesScreen(WarScreen):
+    MODE = "roles"
+    TITLE = "Roles"
+    BINDINGS = [Binding("a", "assign", "Assign / hand over")]
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="roles-panes"):
+            yield KeyedTable(ROLE_COLUMNS, id="roles-table")
+            yield KeyedTable(HISTORY_COLUMNS, newest_first=True, id="roles-history")
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one("#roles-table", KeyedTable)
+
+    def show_delta(self, delta: Delta) -> None:
+        if not delta.touched("roles", "assignments"):
+            return
+        holders = views.holders(self.app.room)
+        self.table.upsert(self._role_row(r, holders.get(r["key"])) for r in self.app.room.rows("roles"))
+        self.table.border_title = "Roles"
+        self._show_history()
+
+    def _role_row(self, role: dict, holder: dict | None) -> RowData:
+        return RowData(role["key"], role["position"], [
+            safe(role["title"], "bold", limit=60),
+            safe(holder["person"], limit=60) if holder else Text("nobody", "bold red", end=""),
+            safe(holder["contact"] if holder else "", limit=60),
+            Text(views.hhmm(holder["started_at"], self.app.tz) if holder else "", end=""),
+            Text("may decide" if role["may_decide_rollback"] else "", "bold", end=""),
+        ])
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "roles-table":
+            self._show_history()
+
+    def _show_history(self) -> None:
+        role = self.table.current_key
+        history = self.query_one("#roles-history", KeyedTable)
+        assignments = views.role_history(self.app.room, role) if role else []
+        history.border_title = safe(f"Holders of {role}" if role else "Holders", limit=40)
+        history.remove(history.keys - {str(a["id"]) for a in assignments})
+        history.upsert(self._history_row(a) for a in assignments)
+
+    def _history_row(self, assignment: dict) -> RowData:
+        tz = self.app.tz
+        return RowData(str(assignment["id"]), assignment["id"], [
+            Text(views.day_time(assignment["started_at"], tz)[4:], end=""),
+            Text(views.day_time(assignment["ended_at"], tz)[4:] if assignment["ended_at"] else "now", end=""),
+            safe(assignment["person"], limit=60),
+            safe(assignment["contact"], limit=60),
+        ])
+
+    def action_assign(self) -> None:
+        role_key = self.table.current_key
+        role = self.app.room.tables["roles"].get(role_key) if role_key else None
+        if role is None:
+            self.app.tell("pick a role first")
+            return
+        holder = views.holders(self.app.room).get(role_key)
+        title = safe(f"{role['title']}: assign or hand over"
+                     + (f" (now {holder['person']})" if holder else ""), limit=120)
+        self.app.form(title, [
+            Field("person", "Person"),
+            Field("contact", "Contact (phone, chat handle)"),
+        ], lambda v, done: self.app.write(commands.assign, role_key, v["person"], contact=v["contact"] or "",
+                                          then=done))

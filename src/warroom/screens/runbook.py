@@ -1,0 +1,210 @@
+"""Runbook: the steps by phase with their status, plan, actuals and slip; move a step, sign a
+gate, and read a step's instructions, dependencies and history."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from ..domain import figures
+from ..domain.models import Phase, StepKind, StepStatus
+from ..domain.rules import SETTLED
+from ..store import commands, views
+from ..store.views import Delta
+from ..widgets import badges
+from ..widgets.form import Field
+from ..widgets.keyed_table import Column, KeyedTable, RowData
+from ..widgets.text import safe
+from .base import WarScreen
+
+PHASES = list(Phase)
+COLUMNS = [Column("Status", "status", 9), Column("Plan", "plan", 11), Column("Actual", "actual", 11),
+           Column("Slip", "slip", 5), Column("Step · owner", "title")]
+REASONED = {"fail": "Why did it fail?", "skip": "Why skip it?", "block": "What blocks it?",
+            "force": "Why start it anyway?"}
+
+
+class RunbookScreen(WarScreen):
+    MODE = "runbook"
+    TITLE = "Runbook"
+    BINDINGS = [
+        Binding("s", "step('start')", "Start"),
+        Binding("d", "step('done')", "Done"),
+        Binding("f", "reasoned('fail')", "Fail"),
+        Binding("k", "reasoned('skip')", "Skip"),
+        Binding("b", "reasoned('block')", "Block"),
+        Binding("u", "step('unblock')", "Unblock"),
+        Binding("F", "reasoned('force')", "Force start"),
+        Binding("g", "signoff", "Sign gate"),
+    ]
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="runbook-panes"):
+            yield KeyedTable(COLUMNS, id="runbook-table")
+            with VerticalScroll(id="runbook-details"):
+                yield Static(id="runbook-detail-text")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._history: dict[str, list[dict]] = {}
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one("#runbook-table", KeyedTable)
+
+    def show_delta(self, delta: Delta) -> None:
+        if not delta.touched("steps", "signoffs"):
+            return
+        room, now = self.app.room, self.app.now()
+        changed = {r["id"] for r in delta.rows.get("steps", [])} | {s["gate"] for s in delta.rows.get("signoffs", [])}
+        for step_id in changed:
+            self._history.pop(step_id, None)
+        rows = [self._phase_row(p) for p in PHASES] if delta.initial else []
+        steps = room.steps() if delta.initial else [room.tables["steps"][i] for i in changed]
+        self.table.upsert(rows + [self._step_row(s, now) for s in steps])
+        if delta.initial:
+            self._to_current_step(steps)
+        self._show_details()
+
+    def _to_current_step(self, steps: list[dict]) -> None:
+        """Open on the first step still to be settled."""
+        current = next((s for s in steps if StepStatus(s["status"]) not in SETTLED), None)
+        if current is not None:
+            self.table.move_cursor(row=self.table.get_row_index(current["id"]))
+
+    def tick(self, now: int) -> None:
+        """Slips grow while a step is late: refresh the ones still open."""
+        open_steps = [s for s in self.app.room.steps() if s["ended_at"] is None]
+        self.table.upsert(self._step_row(s, now) for s in open_steps)
+
+    def _phase_row(self, phase: Phase) -> RowData:
+        blank = Text("", end="")
+        return RowData(f"phase:{phase}", (PHASES.index(phase), -1),
+                       [Text(f"── {phase.upper()}", "bold", end=""), blank, blank, blank, blank])
+
+    def _step_row(self, step: dict, now: int) -> RowData:
+        tz = self.app.tz
+        start_slip, end_slip = views.step_slips(step, now)
+        slip = max(start_slip or 0, end_slip or 0)
+        planned_end = figures.planned_end(step)
+        actual = f"{views.hhmm(step['started_at'], tz)}-{views.hhmm(step['ended_at'], tz)}" if step["started_at"] else ""
+        title = Text(badges.KIND_MARK.get(step["kind"], ""), "bold", end="")
+        title.append_text(safe(step["title"], "bold" if step["critical"] else "", limit=200))
+        return RowData(step["id"], (PHASES.index(Phase(step["phase"])), step["position"]), [
+            badges.step_status(step["status"]),
+            Text(f"{views.hhmm(step['planned_start'], tz)}-{views.hhmm(planned_end, tz)}", end=""),
+            Text(actual, end=""),
+            Text(f"+{views.span(slip)}" if slip else "", "bold red" if slip else "", end=""),
+            title.append_text(safe(f" · {step['owner']}", "dim", limit=40)),
+        ])
+
+    # -- details ---------------------------------------------------------------------------
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_details()
+
+    def selected(self) -> dict | None:
+        key = self.table.current_key
+        return self.app.room.tables["steps"].get(key) if key else None
+
+    def _show_details(self) -> None:
+        step = self.selected()
+        if step is None:
+            self.query_one("#runbook-detail-text", Static).update(Text("a phase: pick a step", "dim"))
+            return
+        if step["id"] not in self._history:
+            self._history[step["id"]] = []
+            self.load_history(step["id"])
+        self.query_one("#runbook-detail-text", Static).update(self._details(step))
+
+    @work(thread=True, exit_on_error=False, group="reads")
+    def load_history(self, step_id: str) -> None:
+        events = self.app.reader.entity_events("step", step_id)
+        self.app.call_from_thread(self._history_loaded, step_id, events)
+
+    def _history_loaded(self, step_id: str, events: list[dict]) -> None:
+        self._history[step_id] = events
+        self._show_details()
+
+    def _details(self, step: dict) -> Text:
+        room, tz = self.app.room, self.app.tz
+        text = Text(end="").append_text(safe(step["title"], "bold", limit=300))
+        text.append("\n")
+        text.append_text(safe(f"{step['id']} · {step['kind']} · {step['phase']} · owner {step['owner']}"
+                              + (" · CRITICAL" if step["critical"] else ""), "dim"))
+        planned_end = figures.planned_end(step)
+        text.append(f"\nplanned {views.day_time(step['planned_start'], tz)} → {views.hhmm(planned_end, tz)}")
+        if step["started_at"]:
+            text.append(f"\nactual  {views.day_time(step['started_at'], tz)} → {views.hhmm(step['ended_at'], tz)}")
+        if step["reason"]:
+            text.append("\nreason: ", "italic")
+            text.append_text(safe(step["reason"], "italic", limit=500))
+        for dep in step["depends_on"]:
+            other = room.tables["steps"].get(dep)
+            text.append("\nafter ")
+            text.append_text(safe(f"{dep}: ", limit=60))
+            text.append_text(badges.step_status(other["status"]) if other else Text("?"))
+        if step["kind"] == StepKind.GATE:
+            text.append_text(self._signoffs(step))
+        if step["instructions"]:
+            text.append("\n\nInstructions\n", "bold underline")
+            text.append_text(safe(step["instructions"], multiline=True, limit=4000))
+        text.append("\n\nHistory", "bold underline")
+        for event in self._history.get(step["id"], []):
+            text.append(f"\n{views.hhmm(event['happened_at'], tz)} ")
+            text.append_text(safe(f"{event['operator']}: {views.describe(event)}", limit=200))
+        return text
+
+    def _signoffs(self, step: dict) -> Text:
+        latest = views.latest_signoffs(self.app.room, step["id"])
+        text = Text("\n\nSign-offs", "bold underline", end="")
+        for role in step["signoff_roles"]:
+            signed = latest.get(role)
+            text.append("\n")
+            text.append_text(safe(f"{role}: ", limit=40))
+            if signed is None:
+                text.append("waiting", "yellow")
+                continue
+            text.append(signed["verdict"].upper(), "bold green" if signed["verdict"] == "go" else "bold red")
+            text.append_text(safe(f" by {signed['signed_by']} at {views.hhmm(signed['happened_at'], self.app.tz)}"
+                                  + (f": {signed['comment']}" if signed["comment"] else ""), limit=200))
+        return text
+
+    # -- actions ---------------------------------------------------------------------------
+    def _step_or_warn(self) -> dict | None:
+        step = self.selected()
+        if step is None:
+            self.app.tell("pick a step first (a phase line is not a step)")
+        return step
+
+    def action_step(self, action: str) -> None:
+        step = self._step_or_warn()
+        if step is not None:
+            self.app.write(commands.step, action, step["id"])
+
+    def action_reasoned(self, action: str) -> None:
+        step = self._step_or_warn()
+        if step is None:
+            return
+        title = safe(f"{action.capitalize()} step {step['id']}: {step['title']}", limit=120)
+        command = "start" if action == "force" else action
+        self.app.form(title, [Field("note", REASONED[action])],
+                      lambda v, done: self.app.write(commands.step, command, step["id"], note=v["note"],
+                                                     force=action == "force", then=done))
+
+    def action_signoff(self) -> None:
+        step = self._step_or_warn()
+        if step is None:
+            return
+        if step["kind"] != StepKind.GATE:
+            self.app.tell(f"{step['id']} is a {step['kind']}, not a gate: it takes no sign-off")
+            return
+        roles = [(safe(r), r) for r in step["signoff_roles"]]
+        self.app.form(safe(f"Sign gate {step['id']}: {step['title']}", limit=120), [
+            Field("role", "Role", "select", step["signoff_roles"][0], roles),
+            Field("verdict", "Verdict", "select", "go", [("go", "go"), ("no-go", "no-go")]),
+            Field("note", "Comment"),
+        ], lambda v, done: self.app.write(commands.signoff, step["id"], v["role"], v["verdict"],
+                                          note=v["note"], then=done))

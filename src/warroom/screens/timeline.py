@@ -1,0 +1,137 @@
+"""Timeline: every journal event, newest first, filtered by kind, operator or text; older
+pages on demand; notes with tags."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Select, Static
+
+from ..store import views
+from ..store.views import Delta
+from ..widgets.journal_list import JournalList
+from ..widgets.keyed_table import Column, RowData
+from ..widgets.text import safe
+from .base import WarScreen
+
+PAGE = 100
+KINDS = ["step", "incident", "risk", "decision", "role", "message", "kpi", "note", "warroom"]
+COLUMNS = [Column("#", "id", 6), Column("Time", "time", 8), Column("Operator", "operator", 12),
+           Column("Action", "action", 16), Column("What", "what")]
+
+
+class TimelineScreen(WarScreen):
+    MODE = "timeline"
+    TITLE = "Timeline"
+    BINDINGS = [
+        Binding("slash", "find", "Filter", key_display="/"),
+        Binding("m", "more", "Older events"),
+        Binding("escape", "to_table", "Back to the list", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limit = PAGE
+        self._events: dict[str, dict] = {}  # the events the table shows, by key
+        self._detail_key: str | None = None
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="timeline-filters"):
+            yield Select([(k, k) for k in KINDS], prompt="any kind", id="timeline-kind", compact=True)
+            yield Input(placeholder="operator", id="timeline-operator", compact=True)
+            yield Input(placeholder="text", id="timeline-text", compact=True)
+        yield JournalList(COLUMNS, limit=self.limit, id="timeline-table")
+        yield Static(id="timeline-detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.focus()
+
+    @property
+    def table(self) -> JournalList:
+        return self.query_one("#timeline-table", JournalList)
+
+    def filters(self) -> tuple[str, str, str]:
+        kind = self.query_one("#timeline-kind", Select).value
+        return ("" if kind is Select.NULL else str(kind),
+                self.query_one("#timeline-operator", Input).value.strip(),
+                self.query_one("#timeline-text", Input).value.strip())
+
+    def show_delta(self, delta: Delta) -> None:
+        kind, operator, text = self.filters()
+        events = delta.events[-self.limit:]
+        self.table.upsert(self._row(e) for e in events if views.event_matches(e, kind, operator, text))
+        if delta.initial:
+            self._show_detail()
+
+    def _row(self, event: dict) -> RowData:
+        self._events[str(event["id"])] = event
+        return RowData(str(event["id"]), event["id"], [
+            Text(str(event["id"]), "dim", end=""),
+            Text(views.hhmm(event["happened_at"], self.app.tz, seconds=True), end=""),
+            safe(event["operator"], limit=40),
+            Text(event["action"], "bold", end=""),
+            safe(views.describe(event), limit=240),
+        ])
+
+    # -- filtering and paging --------------------------------------------------------------
+    @on(Select.Changed, "#timeline-kind")
+    @on(Input.Changed)
+    def refilter(self) -> None:
+        self.limit = PAGE
+        self.table.limit = PAGE
+        self.search(self.app.room.last_id + 1, self.filters(), replace=True)
+
+    @work(thread=True, exit_on_error=False, group="timeline", exclusive=True)
+    def search(self, before_id: int, filters: tuple[str, str, str], replace: bool) -> None:
+        events = self.app.reader.events_page(before_id, PAGE, *filters)
+        self.app.call_from_thread(self._found, events, filters, replace)
+
+    def _found(self, events: list[dict], filters: tuple[str, str, str], replace: bool) -> None:
+        if filters != self.filters():
+            return  # the filter changed meanwhile: another search is on its way
+        with self.app.batch_update():
+            if replace:
+                self.table.remove(self.table.keys - {str(e["id"]) for e in events})
+            self.table.upsert(self._row(e) for e in events)
+        self._show_detail()
+
+    def action_more(self) -> None:
+        oldest = self.table.oldest_order()
+        if oldest is None:
+            return
+        self.limit += PAGE
+        self.table.limit = self.limit
+        self.search(oldest, self.filters(), replace=False)
+
+    def action_find(self) -> None:
+        self.query_one("#timeline-text", Input).focus()
+
+    def action_to_table(self) -> None:
+        self.table.focus()
+
+    # -- the selected event in full --------------------------------------------------------
+    def on_journal_list_highlighted(self, event: JournalList.Highlighted) -> None:
+        if event.key != self._detail_key:
+            self._show_detail()
+
+    def _show_detail(self) -> None:
+        key = self.table.current_key
+        if len(self._events) > 2 * self.limit:
+            self._events = {k: e for k, e in self._events.items() if k in self.table.keys}
+        event = self._events.get(key) if key else None
+        detail = self.query_one("#timeline-detail", Static)
+        self._detail_key = key if event else None
+        if event is None:
+            detail.update(Text(f"{self.table.row_count} events shown; m for older ones", "dim"), layout=False)
+            return
+        tz = self.app.tz
+        text = Text(f"#{event['id']} {views.day_time(event['happened_at'], tz)} ", "bold", end="")
+        if abs(event["recorded_at"] - event["happened_at"]) > 60_000:
+            text.append(f"(recorded {views.day_time(event['recorded_at'], tz)}) ", "dim")
+        text.append_text(safe(f"{event['operator']} · {event['action']}", limit=200))
+        text.append("\n")
+        text.append_text(safe(views.describe(event), multiline=True, limit=2000))
+        detail.update(text, layout=False)

@@ -1,0 +1,1 @@
+"""Reusable console widgets: safe text, tables that update by key, forms, the top bar."""

@@ -1,0 +1,94 @@
+"""A small modal form: fields in, values out. It stays open until what it records has been
+accepted, so a refused entry loses nothing that was typed."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
+
+Done = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "input"  # input | select | text | check
+    value: Any = ""
+    options: Sequence[tuple[Text | str, Any]] = ()
+    placeholder: str = ""
+
+
+class FormScreen(ModalScreen[Any]):
+    """`on_submit(values, done)` records the entry and calls `done(result)` once accepted."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Save")]
+
+    def __init__(self, title: Text | str, fields: Sequence[Field],
+                 on_submit: Callable[[dict, Done], None]):
+        super().__init__()
+        self.form_title = title
+        self.fields = list(fields)
+        self.on_submit = on_submit
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="form"):
+            yield Label(self.form_title, classes="form-title")
+            for field in self.fields:
+                if field.kind != "check":  # a checkbox carries its own label
+                    yield Label(field.label, classes="form-label")
+                yield self._widget(field)
+            with Horizontal(classes="form-buttons"):
+                yield Button("Save ^s", variant="primary", id="form-save")
+                yield Button("Cancel esc", id="form-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#field-{self.fields[0].name}").focus()
+
+    def _widget(self, field: Field):
+        ident = f"field-{field.name}"
+        if field.kind == "select":
+            return Select(field.options, value=field.value if field.value != "" else Select.NULL,
+                          allow_blank=field.value == "", id=ident, compact=True)
+        if field.kind == "text":
+            return TextArea(str(field.value), id=ident, soft_wrap=True, show_line_numbers=False)
+        if field.kind == "check":
+            return Checkbox(field.label, bool(field.value), id=ident, compact=True)
+        return Input(str(field.value), placeholder=field.placeholder, id=ident, compact=True)
+
+    def values(self) -> dict:
+        result = {}
+        for field in self.fields:
+            widget = self.query_one(f"#field-{field.name}")
+            value = widget.text if isinstance(widget, TextArea) else widget.value
+            result[field.name] = None if value is Select.NULL else value
+        return result
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "form-save":
+            self.action_submit()
+        else:
+            self.action_cancel()
+
+    def action_submit(self) -> None:
+        self.on_submit(self.values(), self._accepted)
+
+    def _accepted(self, result: Any) -> None:
+        if self.is_attached and self.app.screen is self:
+            self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+

@@ -1,0 +1,115 @@
+"""A DataTable that is updated by row key: new rows are added in small batches, changed
+cells are updated in place, rows keep an order of their own and the cursor stays on the
+row it was on, whatever moves around it."""
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
+
+BATCH = 50  # rows added per turn of the event loop
+
+
+class OrderCell(Text):
+    """The first cell of a row: it carries the row's place in the table's order."""
+
+    order: Any = None
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    key: str
+    width: int | None = None  # None: as wide as its content
+
+
+@dataclass(frozen=True)
+class RowData:
+    key: str
+    order: Hashable
+    cells: Sequence[Text]
+
+
+class KeyedTable(DataTable):
+    """Rows sorted by their `order` (descending when `newest_first`)."""
+
+    DEFAULT_CSS = "KeyedTable { scrollbar-size-horizontal: 0; }"
+
+    def __init__(self, columns: Sequence[Column], *, newest_first: bool = False, **kwargs):
+        super().__init__(cursor_type="row", **kwargs)
+        self.spec = list(columns)
+        self.newest_first = newest_first
+        self._order: dict[str, Hashable] = {}
+        self._pending: list[RowData] = []
+        self._had_rows = False
+
+    def on_mount(self) -> None:
+        for column in self.spec:
+            self.add_column(column.label, key=column.key, width=column.width)
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def keys(self) -> set[str]:
+        return set(self._order)
+
+    @property
+    def current_key(self) -> str | None:
+        """The key of the row under the cursor."""
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except CellDoesNotExist:
+            return None
+
+    # -- writing ---------------------------------------------------------------------------
+    def upsert(self, rows: Iterable[RowData]) -> None:
+        """Add or update rows by key; more than BATCH new rows go in over several turns."""
+        self._pending.extend(rows)
+        self._drain()
+
+    def _drain(self) -> None:
+        self._had_rows = bool(self._order)
+        added = 0
+        reorder = False
+        while self._pending and added < BATCH:
+            row = self._pending.pop(0)
+            added += row.key not in self._order
+            reorder |= self._put(row)
+        if reorder:
+            self._sort()
+        if self._pending:
+            self.call_later(self._drain)
+
+    def _put(self, row: RowData) -> bool:
+        """Add or update one row; True when the table's order must be redone."""
+        first = OrderCell(end="", no_wrap=True).append_text(row.cells[0])
+        first.order = row.order
+        cells = (first, *row.cells[1:])
+        if row.key not in self._order:
+            self.add_row(*cells, key=row.key)
+            self._order[row.key] = row.order
+            return True
+        self.get_cell(row.key, self.spec[0].key).order = row.order
+        for column, cell in zip(self.spec, cells):
+            if self.get_cell(row.key, column.key) != cell:
+                self.update_cell(row.key, column.key, cell)
+        moved = self._order[row.key] != row.order
+        self._order[row.key] = row.order
+        return moved
+
+    def remove(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            if key in self._order:
+                del self._order[key]
+                self.remove_row(key)
+
+    def _sort(self) -> None:
+        """Redo the order; the cursor stays on its row, or goes to the top of a new table."""
+        current = self.current_key if self._had_rows else None
+        self.sort(self.spec[0].key, key=lambda cell: cell.order, reverse=self.newest_first)
+        self.move_cursor(row=self.get_row_index(current) if current is not None else 0, scroll=False)
