@@ -13,13 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
-from .demo_day import LIVE_AT, create_demo
 from .domain import timefmt
 from .domain.rules import RuleError
-from .plan import PlanError, load_plan
-from .plan.loader import load_demo_plan
 from .store import commands, queries
 from .store.db import StoreError
 from .store.store import Store
@@ -49,7 +45,7 @@ def _login() -> str:
 
 def one_line(exc: BaseException) -> str:
     """A single readable line for a refused input."""
-    if isinstance(exc, ValidationError):
+    if type(exc).__name__ == "ValidationError":  # pydantic's, without importing it here
         return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg'].removeprefix('Value error, ')}"
                          for e in exc.errors())
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -130,6 +126,8 @@ def main(ctx: click.Context, db: Path, operator: str) -> None:
 @guarded
 def init(ctx: Context, plan: Path | None, demo: bool, force: bool) -> None:
     """Create a war room file from a plan."""
+    from .plan.loader import load_demo_plan
+
     if bool(plan) == demo:
         raise click.UsageError("give a PLAN file or --demo (one of them)")
     loaded = load_demo_plan() if demo else _load_or_exit(plan)
@@ -160,6 +158,8 @@ def _make_room(db: Path, force: bool) -> str | None:
 
 
 def _load_or_exit(path: Path):
+    from .plan import PlanError, load_plan
+
     try:
         return load_plan(path)
     except PlanError as exc:
@@ -179,6 +179,8 @@ def plan() -> None:
 @click.pass_obj
 def plan_check(ctx: Context, path: Path) -> None:
     """Check a plan file; list every problem as file:line:column: field: message."""
+    from .plan import PlanError, load_plan
+
     try:
         loaded = load_plan(path)
     except PlanError as exc:
@@ -388,6 +390,7 @@ def note(store: Store, at, text: str, tags: tuple[str, ...]) -> dict:
 
 
 DEMO_DB = Path("warroom-demo.db")
+LIVE_AT = 170  # minutes after go-live where `warroom demo` opens: the ramp is under way
 
 
 @main.command()
@@ -399,6 +402,8 @@ DEMO_DB = Path("warroom-demo.db")
 def demo(click_ctx: click.Context, fresh: bool, minute: int) -> None:
     """Open the console on a demo go-live day that is under way now (./warroom-demo.db
     unless --db is given)."""
+    from .demo_day import create_demo
+
     ctx: Context = click_ctx.obj
     if click_ctx.parent.get_parameter_source("db") is click.core.ParameterSource.DEFAULT:
         ctx.db = DEMO_DB

@@ -17,7 +17,6 @@ from .store import commands as c
 from .store.store import Store
 
 MINUTE = 60_000
-LIVE_AT = 170  # `warroom demo` opens at H+2h50m: the ramp to 25% is under way
 HELENE, KARIM, ZOE, JOAQUIN, ANAIS = "Hélène Marchand", "Karim Benali", "Zoé Lefèvre", "Joaquín Ortega Ruiz", "Anaïs Nguyen"
 CHLOE, FRANCOIS, AMINATA, LEO = "Chloé Dubois-Ferrand", "François Lemaître", "Aminata Diallo", "Léo Petitjean"
 
@@ -169,7 +168,7 @@ def demo_plan(golive: int) -> Plan:
     return replace(plan, golive=golive, steps=steps)
 
 
-def create_demo(path: str | Path, operator: str, now: int | None = None, minute: int = LIVE_AT) -> None:
+def create_demo(path: str | Path, operator: str, now: int | None = None, minute: int = 170) -> None:
     """A demo war room whose clock stands at H+`minute` now, with the day replayed up to then."""
     now = now if now is not None else timefmt.now_ms()
     golive = (now - minute * MINUTE) // MINUTE * MINUTE

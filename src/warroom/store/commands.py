@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TYPE_CHECKING
 
 from ..domain import rules
 from ..domain.models import (
@@ -12,8 +13,10 @@ from ..domain.models import (
     severity_for_impact,
 )
 from ..domain.rules import RuleError
-from ..plan.loader import Plan
 from .store import Change, Store, Tx
+
+if TYPE_CHECKING:
+    from ..plan.loader import Plan
 
 HOLDING = {DecisionKind.NO_GO, DecisionKind.HOLD}
 RELEASING = {DecisionKind.GO, DecisionKind.RESUME}
