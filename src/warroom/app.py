@@ -60,6 +60,7 @@ class WarRoomApp(App):
           for n, cls in enumerate(SCREEN_CLASSES, start=1)),
         Binding("i", "open_incident", "Incident"),
         Binding("n", "note", "Note"),
+        Binding("e", "export", "Export"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -151,8 +152,9 @@ class WarRoomApp(App):
         elif event.state is WorkerState.ERROR:
             if event.worker.group == "feed":
                 self._fetching = False
-            self.notify(visible(one_line(event.worker.error), limit=500), title="Not recorded"
-                        if event.worker.group == "write" else "Cannot read the war room",
+            titles = {"write": "Not recorded", "export": "Not exported"}
+            self.notify(visible(one_line(event.worker.error), limit=500),
+                        title=titles.get(event.worker.group, "Cannot read the war room"),
                         severity="error", markup=False, timeout=8)
 
     def tell(self, message: str, severity: str = "warning") -> None:
@@ -179,6 +181,30 @@ class WarRoomApp(App):
             Field("text", "Note"),
             Field("tags", "Tags (words, space-separated; 'retro' feeds the retrospective)"),
         ], lambda v, done: self.write(commands.note, v["text"], tuple((v["tags"] or "").split()), then=done))
+
+    def action_export(self) -> None:
+        """The report, as `warroom export --out` writes it; allowed in a read-only console."""
+        stem = self.store.path.with_suffix("").name
+        self.push_screen(FormScreen("Export the timeline and retrospective report", [
+            Field("fmt", "Format", kind="select", value="html",
+                  options=[("HTML (one self-contained file)", "html"), ("Markdown", "md"),
+                           ("JSON (the journal and the state)", "json"), ("CSV (one row per event)", "csv")]),
+            Field("out", "File (an existing file is not replaced)", placeholder=f"{stem}-report.html"),
+        ], self._export))
+
+    def _export(self, values: dict, done: Callable[[Any], None]) -> None:
+        fmt = values["fmt"]
+        out = Path(values["out"] or f"{self.store.path.with_suffix('').name}-report.{fmt}")
+        worker = self.run_worker(partial(self._write_report, fmt, out), thread=True,
+                                 exit_on_error=False, group="export", description="export")
+        self._then[worker] = lambda path: (done(path), self.tell(f"wrote {path}", "information"))
+
+    def _write_report(self, fmt: str, out: Path) -> Path:
+        from .export.command import write_report  # the report loads only when asked for
+
+        with Store(self.store.path, self.store.operator, readonly=True) as reader:
+            write_report(reader, fmt, out)
+        return out.absolute()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_sections()))
@@ -218,5 +244,5 @@ class WarRoomApp(App):
             closable.close()
 
 
-def run_console(db_path: str | Path, operator: str) -> None:
-    WarRoomApp(db_path, operator).run()
+def run_console(db_path: str | Path, operator: str, readonly: bool = False) -> None:
+    WarRoomApp(db_path, operator, readonly=readonly).run()

@@ -28,6 +28,7 @@ class Context:
     db: Path = Path("warroom.db")
     operator: str = ""
     as_json: bool = False
+    readonly: bool = False
 
     def open(self) -> Store:
         store = Store(self.db, self.operator)
@@ -106,13 +107,14 @@ def report(ctx: Context, result: dict) -> None:
               default="warroom.db", show_default=True, help="The war room file ($WARROOM_DB).")
 @click.option("--as", "operator", envvar="WARROOM_OPERATOR", default=_login,
               help="Who is recording ($WARROOM_OPERATOR, else your login name).")
+@click.option("--read-only", "readonly", is_flag=True, help="Open the console without recording anything.")
 @json_option
 @click.version_option(package_name="warroom")
 @click.pass_context
-def main(ctx: click.Context, db: Path, operator: str) -> None:
+def main(ctx: click.Context, db: Path, operator: str, readonly: bool) -> None:
     """A war room for go-live day: runbook, incidents, decisions and comms on one shared file."""
     ctx.ensure_object(Context)
-    ctx.obj.db, ctx.obj.operator = db, operator
+    ctx.obj.db, ctx.obj.operator, ctx.obj.readonly = db, operator, readonly
     if ctx.invoked_subcommand is None:
         open_console(ctx.obj)
 
@@ -418,7 +420,7 @@ def demo(click_ctx: click.Context, fresh: bool, minute: int) -> None:
 def open_console(ctx: Context) -> None:
     from .app import run_console  # Textual loads only here
 
-    run_console(ctx.db, ctx.operator)
+    run_console(ctx.db, ctx.operator, readonly=ctx.readonly)
 
 
 from .export.command import export  # noqa: E402  (no Textual: the report loads only when it runs)

@@ -389,3 +389,22 @@ async def test_board_shows_the_worst_first_and_pages_the_rest(db_path):
         await pilot.press("m")
         await until(pilot, lambda: table.row_count == BOARD_PAGE + 50)
     assert rows(db_path, "SELECT COUNT(*) FROM incidents") == [(BOARD_PAGE + 50,)]
+
+
+async def test_e_exports_the_report_even_read_only(db_path, tmp_path):
+    app = WarRoomApp(db_path, "Viewer", readonly=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("e")
+        await pick(pilot, "#field-fmt", "md")
+        await type_into(pilot, "#field-out", str(tmp_path / "day.md"))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: (tmp_path / "day.md").exists() and not isinstance(app.screen, FormScreen),
+                    timeout=30)
+        await pilot.press("e")
+        await type_into(pilot, "#field-out", str(tmp_path / "day.md"))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)  # refused: the form stays open, nothing replaced
+    report = (tmp_path / "day.md").read_text(encoding="utf-8")
+    assert report.startswith("# Go-live report: Test go-live")

@@ -38,6 +38,15 @@ def export(ctx, fmt: str, out: Path | None, force: bool, tz: str | None,
 
 
 def _run(ctx, fmt: str, out: Path | None, force: bool, tz: str | None, moments: dict) -> None:
+    with ctx.open() as store:
+        write_report(store, fmt, out, force=force, tz=tz, moments=moments)
+    if out is not None:
+        click.echo(f"wrote {out}", err=True)
+
+
+def write_report(store, fmt: str, out: Path | None, *, force: bool = False, tz: str | None = None,
+                 moments: dict | None = None) -> None:
+    """The report in one format, to `out` (refused if it exists, unless force) or stdout."""
     from .exporter import export as write_export
     from .report import Options
 
@@ -45,12 +54,9 @@ def _run(ctx, fmt: str, out: Path | None, force: bool, tz: str | None, moments: 
         raise ValueError(f"{out}: already exists (use --force to replace it)")
     if out is not None and not out.absolute().parent.is_dir():
         raise ValueError(f"{out.parent}: no such directory")
-    with ctx.open() as store:
-        options = Options(fmt=fmt, tz=tz, **_moments(store, tz, moments))
-        with _destination(out) as stream:
-            write_export(store, stream, options, rewritable=out is not None)
-    if out is not None:
-        click.echo(f"wrote {out}", err=True)
+    options = Options(fmt=fmt, tz=tz, **_moments(store, tz, moments or {}))
+    with _destination(out) as stream:
+        write_export(store, stream, options, rewritable=out is not None)
 
 
 def _moments(store, tz: str | None, texts: dict) -> dict:

@@ -25,6 +25,7 @@ CREATE TABLE events (
     hash TEXT NOT NULL
 );
 CREATE INDEX events_happened ON events(happened_at, id);
+CREATE INDEX events_entity ON events(entity, entity_id, id);
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the events journal is append-only: no UPDATE'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
