@@ -24,10 +24,10 @@ SHOWN_TABLES = ("meta", "steps", "incidents", "decisions", "audiences", "message
 LABEL, LABEL_WIDE = 15, 26  # columns for a name at the start of a line
 
 
-def label(text: str, width: int, short: str = "") -> Text:
-    """A name in `width` columns: the short form when the long one does not fit."""
-    shown = text if len(text) <= width or not short else short
-    return safe(f"{shown[:width]:<{width}} ", "bold")
+def label(text: str, width: int) -> Text:
+    """A name in `width` columns, cut with an ellipsis when it does not fit."""
+    shown = text if len(text) <= width else text[:width - 1] + "…"
+    return safe(f"{shown:<{width}} ", "bold")
 
 
 class OverviewScreen(WarScreen):
@@ -144,7 +144,7 @@ def comms_text(room: views.Room, now: int, tz, width: int) -> Text:
     text = Text(end="", no_wrap=True, overflow="ellipsis")
     for i, due in enumerate(views.comms_due(room)):
         text.append("\n" if i else "")
-        text.append_text(label(due.title, width, due.key))
+        text.append_text(label(due.title, width))
         if due.next_due is None:
             text.append("nothing owed", "dim")
         elif due.overdue(now):
@@ -158,7 +158,7 @@ def kpis_text(room: views.Room, width: int) -> Text:
     text = Text(end="", no_wrap=True, overflow="ellipsis")
     for i, kpi in enumerate(views.kpis(room)):
         text.append("\n" if i else "")
-        text.append_text(label(kpi.name, width, kpi.key))
+        text.append_text(label(kpi.name, width))
         latest = "—" if kpi.latest is None else f"{kpi.latest:g}"
         unit = kpi.unit if len(kpi.unit) <= 2 or width == LABEL_WIDE else ""
         text.append_text(safe(f"{latest:>5}{unit}", "bold green" if kpi.met else "bold yellow"))
@@ -172,7 +172,7 @@ def roles_text(room: views.Room, width: int) -> Text:
     text = Text(end="", no_wrap=True, overflow="ellipsis")
     for i, role in enumerate(room.rows("roles")):
         text.append("\n" if i else "")
-        text.append_text(label(role["title"], width, role["key"]))
+        text.append_text(label(role["title"], width))
         holder = holders.get(role["key"])
         text.append_text(safe(holder["person"], limit=40) if holder else Text("nobody", "bold red"))
     return text
