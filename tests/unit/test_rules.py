@@ -67,7 +67,7 @@ def test_gate_passes_only_when_every_role_said_go(latest, state):
     ("mitigated", "investigating"), ("resolved", "investigating"),
 ])
 def test_incident_moves_forward_or_reopens(current, target):
-    rules.incident_transition("INC-1", IncidentStatus(current), IncidentStatus(target))
+    assert rules.incident_transition("INC-1", IncidentStatus(current), IncidentStatus(target)) is IncidentStatus(target)
 
 
 @pytest.mark.parametrize("current, target", [

@@ -54,7 +54,7 @@ def gate_state(required: Iterable[str], latest: Mapping[str, Verdict]) -> str:
 _INCIDENT_ORDER = list(IncidentStatus)
 
 
-def incident_transition(ref: str, current: IncidentStatus, target: IncidentStatus) -> None:
+def incident_transition(ref: str, current: IncidentStatus, target: IncidentStatus) -> IncidentStatus:
     """Incidents move forward; a mitigated or resolved one may be reopened to investigating."""
     if target == current:
         raise RuleError(f"{ref} is already {current}")
@@ -62,6 +62,7 @@ def incident_transition(ref: str, current: IncidentStatus, target: IncidentStatu
     reopen = target is IncidentStatus.INVESTIGATING
     if not (forward or reopen):
         raise RuleError(f"{ref} is {current}: it cannot go back to {target}")
+    return target
 
 
 def risk_trigger(risk_id: str, status: RiskStatus) -> None:
