@@ -16,7 +16,7 @@ from ..widgets.text import safe
 from .base import WarScreen
 
 ROLE_COLUMNS = [Column("Role", "role", 22), Column("Held by", "person", 18), Column("Contact", "contact", 18),
-                Column("Since", "since", 6), Column("Rollback", "rollback", 8)]
+                Column("Since", "since", 6), Column("Rollback", "rollback", 10)]
 HISTORY_COLUMNS = [Column("From", "from", 12), Column("To", "to", 12), Column("Person", "person", 18),
                    Column("Contact", "contact")]
 
