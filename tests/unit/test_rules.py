@@ -1,10 +1,11 @@
 import pytest
 
 from warroom.domain import rules
-from warroom.domain.models import (
-    Criticality, IncidentStatus, NewIncident, NewNote, RiskStatus, StepStatus as S, Verdict,
-    criticality, met, Better, severity_for_impact,
+from warroom.domain.kinds import (
+    Better, Criticality, IncidentStatus, RiskStatus, StepStatus as S, Verdict, criticality, met,
+    severity_for_impact,
 )
+from warroom.domain.models import NewIncident, NewNote
 from warroom.domain.rules import RuleError
 
 

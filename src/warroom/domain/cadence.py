@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .models import Phase
+from .kinds import Phase
 
 MINUTE = 60_000
 

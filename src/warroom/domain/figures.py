@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .models import Phase, StepStatus
+from .kinds import Phase, StepStatus
 from .rules import SETTLED
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .models import IncidentStatus, RiskStatus, StepStatus, Verdict
+from .kinds import IncidentStatus, RiskStatus, StepStatus, Verdict
 
 S = StepStatus
 

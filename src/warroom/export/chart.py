@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain import timefmt
-from ..domain.models import DecisionKind, Phase
+from ..domain.kinds import DecisionKind, Phase
 from .facts import Facts, IncidentFacts, StepFacts
 from .inert import html_text as esc
 from .times import Clockface

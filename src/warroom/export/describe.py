@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 
 from ..domain import figures
-from ..domain.models import IncidentStatus
+from ..domain.kinds import IncidentStatus
 from .replay import Board
 from .source import Row
 from .times import duration

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..domain import figures
 from ..domain.cadence import Clock, Due, schedule
-from ..domain.models import Better, DecisionKind, Phase, StepKind, StepStatus, Verdict, met
+from ..domain.kinds import Better, DecisionKind, Phase, StepKind, StepStatus, Verdict, met
 from ..domain.rules import gate_state
 from .replay import ENDED, Board
 from .tallies import Reading, Spread, Tallies

@@ -16,7 +16,7 @@ from dataclasses import replace
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ..domain.models import DecisionKind, IncidentStatus, RiskStatus, StepStatus, Verdict
+from ..domain.kinds import DecisionKind, IncidentStatus, RiskStatus, StepStatus, Verdict
 from ..plan.loader import Plan, load_plan_text
 from . import source
 from .source import Row

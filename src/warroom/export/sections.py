@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..domain.models import StepStatus
+from ..domain.kinds import StepStatus
 from . import listings, retro
 from .blocks import Alert, Block, Bullets, Chart, Heading, Mark, Pairs, Paragraph, Table, Text
 from .facts import AudienceFacts, Facts, KpiFacts, StepFacts, median

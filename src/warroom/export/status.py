@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..domain import figures, timefmt
-from ..domain.models import IncidentStatus, StepStatus
+from ..domain.kinds import IncidentStatus, StepStatus
 from ..store.store import Store
 from . import source
 from .replay import rebuild

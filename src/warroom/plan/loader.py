@@ -12,7 +12,8 @@ import yaml
 from pydantic import ValidationError
 
 from ..domain import timefmt
-from ..domain.models import Assignment, Audience, Kpi, Risk, Role, Step, StepKind
+from ..domain.kinds import StepKind
+from ..domain.models import Assignment, Audience, Kpi, Risk, Role, Step
 from .schema import SECTIONS, PlanSpec
 
 DEMO_PLAN = "demo.yaml"

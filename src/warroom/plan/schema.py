@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..domain.models import Better, Phase, StepKind
+from ..domain.kinds import Better, Phase, StepKind
 
 
 class Strict(BaseModel):

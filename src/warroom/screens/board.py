@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from ..domain.models import DecisionKind, IncidentStatus
+from ..domain.kinds import DecisionKind, IncidentStatus
 from ..store import commands, views
 from ..store.views import Delta
 from ..widgets import badges

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from ..domain import figures
-from ..domain.models import Phase, StepKind, StepStatus
+from ..domain.kinds import Phase, StepKind, StepStatus
 from ..domain.rules import SETTLED
 from ..store import commands, views
 from ..store.views import Delta

@@ -7,15 +7,15 @@ import math
 from typing import TYPE_CHECKING
 
 from ..domain import rules
-from ..domain.models import (
-    Assignment, DecisionKind, IncidentStatus, MessageStatus, NewDecision, NewIncident,
-    NewMessage, NewNote, RiskStatus, StepKind, StepStatus, Verdict, check_text,
-    severity_for_impact,
+from ..domain.kinds import (
+    DecisionKind, IncidentStatus, MessageStatus, RiskStatus, StepKind, StepStatus, Verdict,
+    check_text, severity_for_impact,
 )
 from ..domain.rules import RuleError
 from .store import Change, Store, Tx
 
 if TYPE_CHECKING:
+    from ..domain.models import NewIncident
     from ..plan.loader import Plan
 
 HOLDING = {DecisionKind.NO_GO, DecisionKind.HOLD}
@@ -136,7 +136,7 @@ def _latest_signoffs(tx: Tx, gate: str) -> dict[str, Verdict]:
 # -- incidents and risks ------------------------------------------------------------------
 def open_incident(store: Store, title: str, severity: int, step: str | None = None,
                   risk: str | None = None, owner: str | None = None, at: int | None = None) -> dict:
-    new = NewIncident(title=title, severity=severity, step=step, risk=risk, owner=owner)
+    new = _models().NewIncident(title=title, severity=severity, step=step, risk=risk, owner=owner)
 
     def body(tx: Tx) -> Change:
         _check_refs(tx, step=new.step, risk=new.risk, role=new.owner)
@@ -193,7 +193,7 @@ def trigger_risk(store: Store, risk_id: str, note: str | None = None, at: int | 
     def body(tx: Tx) -> Change:
         row = _get(tx, "risks", "id", risk_id, "risk")
         rules.risk_trigger(risk_id, RiskStatus(row["status"]))
-        new = NewIncident(title=f"Risk fired: {row['title']}", severity=severity_for_impact(row["impact"]),
+        new = _models().NewIncident(title=f"Risk fired: {row['title']}", severity=severity_for_impact(row["impact"]),
                           owner=row["owner"], risk=risk_id, step=_step_at_risk(tx, json.loads(row["steps"])))
         ref = _insert_incident(tx, new)
         tx.run("UPDATE risks SET status=?, incident=?, rev=? WHERE id=?",
@@ -224,7 +224,7 @@ def close_risk(store: Store, risk_id: str, note: str | None = None, at: int | No
 # -- decisions, roles, comms, KPIs, notes --------------------------------------------------
 def decide(store: Store, kind: str, decided_by: str, rationale: str, step: str | None = None,
            incident: str | None = None, force: bool = False, at: int | None = None) -> dict:
-    new = NewDecision(kind=kind, decided_by=decided_by, rationale=rationale, step=step, incident=incident)
+    new = _models().NewDecision(kind=kind, decided_by=decided_by, rationale=rationale, step=step, incident=incident)
 
     def body(tx: Tx) -> Change:
         _check_refs(tx, step=new.step)
@@ -262,7 +262,7 @@ def _rollback_refused(tx: Tx, person: str, force: bool) -> bool:
 
 
 def assign(store: Store, role: str, person: str, contact: str = "", at: int | None = None) -> dict:
-    new = Assignment(role=role, person=person, contact=contact)
+    new = _models().Assignment(role=role, person=person, contact=contact)
 
     def body(tx: Tx) -> Change:
         _get(tx, "roles", "key", role, "role")
@@ -280,7 +280,7 @@ def assign(store: Store, role: str, person: str, contact: str = "", at: int | No
 
 def log_message(store: Store, audience: str, text: str, channel: str | None = None,
                 draft: bool = False, at: int | None = None) -> dict:
-    new = NewMessage(audience=audience, text=text, channel=channel,
+    new = _models().NewMessage(audience=audience, text=text, channel=channel,
                      status=MessageStatus.DRAFT if draft else MessageStatus.SENT)
 
     def body(tx: Tx) -> Change:
@@ -322,7 +322,7 @@ def record_kpi(store: Store, kpi: str, value: float, at: int | None = None) -> d
 
 
 def note(store: Store, text: str, tags: tuple[str, ...] = (), at: int | None = None) -> dict:
-    new = NewNote(text=text, tags=tuple(tags))
+    new = _models().NewNote(text=text, tags=tuple(tags))
 
     def body(tx: Tx) -> Change:
         tx.run("INSERT INTO notes (text, tags, operator, happened_at, recorded_at, rev)"
@@ -335,6 +335,14 @@ def note(store: Store, text: str, tags: tuple[str, ...] = (), at: int | None = N
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _models():
+    """The pydantic models of typed input, loaded by the first write: importing pydantic
+    costs ~100 ms that a console should not spend before its first screen."""
+    from ..domain import models
+
+    return models
+
+
 def _get(tx: Tx, table: str, key: str, value, what: str) -> dict:
     row = tx.one(f"SELECT * FROM {table} WHERE {key}=?", (value,))
     if row is None:

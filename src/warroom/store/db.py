@@ -31,6 +31,14 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+    """A finished query as dicts. The console reads through this rather than sqlite-utils,
+    whose import (~70 ms) would delay its first screen."""
+    cursor = conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
+
+
 def create_file(path: Path) -> None:
     """A new, empty file readable and writable by the owner and the group (0660)."""
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o660)

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlite_utils
-
-from .db import connect
+from .db import connect, rows
 from .schema import TABLES_WITH_REV
 
 
@@ -15,7 +13,6 @@ class ChangeFeed:
 
     def __init__(self, path: str | Path):
         self.conn = connect(path, readonly=True)
-        self.db = sqlite_utils.Database(self.conn)
         self._version = self._data_version()
 
     def _data_version(self) -> int:
@@ -35,14 +32,14 @@ class ChangeFeed:
         params: tuple = (event_id,)
         if limit is not None:
             sql, params = sql + " LIMIT ?", (event_id, limit)
-        return list(self.db.query(sql, params))
+        return rows(self.conn, sql, params)
 
     def rows_after(self, rev: int) -> dict[str, list[dict]]:
         """Every state row that an event after `rev` changed, by table, in one read snapshot."""
         self.conn.execute("BEGIN")
         try:
-            return {t: rows for t in TABLES_WITH_REV
-                    if (rows := list(self.db.query(f"SELECT * FROM {t} WHERE rev > ?", (rev,))))}
+            return {t: changed for t in TABLES_WITH_REV
+                    if (changed := rows(self.conn, f"SELECT * FROM {t} WHERE rev > ?", (rev,)))}
         finally:
             self.conn.execute("COMMIT")
 

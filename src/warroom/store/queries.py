@@ -6,7 +6,7 @@ from collections import Counter
 
 from ..domain import figures, timefmt
 from ..domain.cadence import Clock
-from ..domain.models import IncidentStatus, StepStatus
+from ..domain.kinds import IncidentStatus, StepStatus
 from .store import Store
 
 

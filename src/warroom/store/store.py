@@ -4,20 +4,22 @@ journal event, retried as a whole when the file is busy."""
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import random
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Callable
 
 from ..domain import timefmt
-from ..domain.models import check_text
+from ..domain.kinds import check_text
 from . import journal
 from .db import StoreError, check_file, connect, create_file, migrate, network_filesystem
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_ATTEMPTS = 50
 BACKOFF_MS = (2, 50)
@@ -28,7 +30,7 @@ class Tx:
     """What a command's body sees: the connection inside the transaction and the event's facts."""
 
     conn: sqlite3.Connection
-    db: sqlite_utils.Database
+    db: "sqlite_utils.Database"
     rev: int
     happened_at: int
     recorded_at: int
@@ -69,7 +71,6 @@ class Store:
         self.conn = connect(self.path, readonly=self.readonly)
         if not self.readonly:
             migrate(self.conn)
-        self.db = sqlite_utils.Database(self.conn)
         self.warning = _network_warning(self.path)
         self._turn = WriterQueue(self.path)
 
@@ -93,6 +94,14 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @functools.cached_property
+    def db(self) -> "sqlite_utils.Database":
+        """sqlite-utils over the connection, loaded on first use (not before a console's
+        first screen)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- reading -------------------------------------------------------------------------
     def meta(self) -> dict[str, str]:

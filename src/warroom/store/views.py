@@ -13,13 +13,12 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
-
 from ..domain import figures, timefmt
 from ..domain.cadence import Clock, next_due
-from ..domain.models import Better, IncidentStatus, Phase, StepStatus, met
+from ..domain.kinds import Better, IncidentStatus, Phase, StepStatus, met
 from ..domain.rules import SETTLED
 from .db import connect
+from .db import rows as read
 from .feed import ChangeFeed
 
 # the state tables the console mirrors, by primary key (incident_updates and notes are
@@ -64,19 +63,18 @@ def decode_event(row: dict) -> dict:
 # -- reads, in worker threads --------------------------------------------------------------
 def snapshot(conn: sqlite3.Connection) -> Delta:
     """Everything the console mirrors, in one read snapshot."""
-    db = sqlite_utils.Database(conn)
     conn.execute("BEGIN")
     try:
         last_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
-        rows = {t: list(db.query(f"SELECT * FROM {t}")) for t in MIRRORED if t != "kpi_readings"}
-        rows["kpi_readings"] = list(db.query(
+        tables = {t: read(conn, f"SELECT * FROM {t}") for t in MIRRORED if t != "kpi_readings"}
+        tables["kpi_readings"] = read(conn,
             "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY kpi ORDER BY id DESC) AS n"
-            " FROM kpi_readings) WHERE n <= ?", (KPI_POINTS,)))
-        events = list(db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", (RECENT_EVENTS,)))
+            " FROM kpi_readings) WHERE n <= ?", (KPI_POINTS,))
+        events = read(conn, "SELECT * FROM events ORDER BY id DESC LIMIT ?", (RECENT_EVENTS,))
     finally:
         conn.execute("COMMIT")
-    rows = {t: [decode(t, r) for r in rs] for t, rs in rows.items()}
-    return Delta(rows, [decode_event(e) for e in reversed(events)], last_id, last_id, initial=True)
+    decoded = {t: [decode(t, r) for r in rs] for t, rs in tables.items()}
+    return Delta(decoded, [decode_event(e) for e in reversed(events)], last_id, last_id, initial=True)
 
 
 def changes(feed: ChangeFeed, last_id: int, last_rev: int) -> Delta:
@@ -94,12 +92,11 @@ class Reader:
 
     def __init__(self, path: str | Path):
         self.conn = connect(path, readonly=True)
-        self.db = sqlite_utils.Database(self.conn)
         self.lock = threading.Lock()
 
     def query(self, sql: str, params=()) -> list[dict]:
         with self.lock:
-            return list(self.db.query(sql, params))
+            return read(self.conn, sql, params)
 
     def snapshot(self) -> Delta:
         with self.lock:
