@@ -23,7 +23,7 @@ from .domain import timefmt
 from .store import commands, views
 from .store.feed import ChangeFeed
 from .store.store import Store
-from .widgets.form import Field, FormScreen
+from .widgets.field import Field
 from .widgets.text import safe, visible
 from .screens.board import BoardScreen
 from .screens.comms import CommsScreen
@@ -165,7 +165,7 @@ class WarRoomApp(App):
         if self.store.readonly:
             self.tell(f"read-only: {self.store.path} cannot be written", "error")
             return
-        self.push_screen(FormScreen(title, list(fields), on_submit))
+        self.push_screen(_form_screen(title, list(fields), on_submit))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a form or a question is open, the keys belong to it."""
@@ -185,7 +185,7 @@ class WarRoomApp(App):
     def action_export(self) -> None:
         """The report, as `warroom export --out` writes it; allowed in a read-only console."""
         stem = self.store.path.with_suffix("").name
-        self.push_screen(FormScreen("Export the timeline and retrospective report", [
+        self.push_screen(_form_screen("Export the timeline and retrospective report", [
             Field("fmt", "Format", kind="select", value="html",
                   options=[("HTML (one self-contained file)", "html"), ("Markdown", "md"),
                            ("JSON (the journal and the state)", "json"), ("CSV (one row per event)", "csv")]),
@@ -242,6 +242,12 @@ class WarRoomApp(App):
     def on_unmount(self) -> None:
         for closable in (self.feed, self.reader, self.store):
             closable.close()
+
+
+def _form_screen(title: Text | str, fields: list[Field], on_submit) -> Screen:
+    from .widgets.form import FormScreen  # its widgets load when the first form opens
+
+    return FormScreen(title, fields, on_submit)
 
 
 def run_console(db_path: str | Path, operator: str, readonly: bool = False) -> None:

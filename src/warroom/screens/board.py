@@ -14,7 +14,7 @@ from ..store import commands, views
 from ..store.views import Delta
 from ..widgets import badges
 from ..widgets.confirm import ConfirmScreen
-from ..widgets.form import Field
+from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData
 from ..widgets.text import safe
 from .base import WarScreen

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 
 from ..store import commands, views
 from ..store.views import Delta
-from ..widgets.form import Field
+from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData
 from ..widgets.text import safe, visible
 from .base import WarScreen

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from ..store import commands, views
 from ..store.views import Delta
 from ..widgets import badges
-from ..widgets.form import Field
+from ..widgets.field import Field
 from ..widgets.spark import sparkline
 from ..widgets.text import safe
 from .base import WarScreen

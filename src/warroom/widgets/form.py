@@ -3,7 +3,6 @@ accepted, so a refused entry loses nothing that was typed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -13,17 +12,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 
+from .field import Field
+
 Done = Callable[[Any], None]
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    kind: str = "input"  # input | select | text | check
-    value: Any = ""
-    options: Sequence[tuple[Text | str, Any]] = ()
-    placeholder: str = ""
 
 
 class FormScreen(ModalScreen[Any]):
