@@ -34,6 +34,7 @@ from .screens.runbook import RunbookScreen
 from .screens.timeline import TimelineScreen
 
 POLL_SECONDS = 0.1
+CHECKPOINT_SECONDS = 300
 SCREENS_GROUP = Binding.Group("screens", compact=True)
 SCREEN_CLASSES = (OverviewScreen, RunbookScreen, BoardScreen, RolesScreen, CommsScreen, TimelineScreen)
 
@@ -88,6 +89,8 @@ class WarRoomApp(App):
         self.load_room()
         self.set_interval(self.poll_seconds, self.poll)
         self.set_interval(1, self.tick)
+        if not self.store.readonly:
+            self.set_interval(CHECKPOINT_SECONDS, self.checkpoint)
 
     @work(thread=True, exit_on_error=False, group="feed")
     def load_room(self) -> None:
@@ -111,6 +114,12 @@ class WarRoomApp(App):
                 self.tz = timefmt.zone(self.room.meta("timezone", "UTC"))
                 self.freeze_heap()
             self.room_changed.publish(message.delta)
+
+    @work(thread=True, exit_on_error=False, group="checkpoint")
+    def checkpoint(self) -> None:
+        """Fold the WAL back into the file and truncate it, so that it does not grow all day."""
+        with self._write_lock:
+            self.store.checkpoint()
 
     def tick(self) -> None:
         self.ticked.publish(self.now())

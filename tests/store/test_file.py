@@ -109,3 +109,13 @@ def test_network_filesystem_detection(tmp_path):
     assert network_filesystem(tmp_path / "fuse" / "w.db", str(mounts)) == "fuse.sshfs"
     assert network_filesystem(tmp_path / "local" / "w.db", str(mounts)) is None
     assert network_filesystem(tmp_path / "network" / "w.db", str(mounts)) is None
+
+
+def test_checkpoint_truncates_the_wal(store, db_path):
+    for i in range(20):
+        commands.note(store, f"note {i}")
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert wal.stat().st_size > 0
+    store.checkpoint()
+    assert wal.stat().st_size == 0
+    assert store.query("SELECT COUNT(*) AS n FROM notes")[0]["n"] == 20
