@@ -6,6 +6,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterable
 from functools import partial
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +26,21 @@ from .store.feed import ChangeFeed
 from .store.store import Store
 from .widgets.field import Field
 from .widgets.text import safe, visible
-from .screens.board import BoardScreen
-from .screens.comms import CommsScreen
-from .screens.help import HelpScreen
-from .screens.overview import OverviewScreen
-from .screens.roles import RolesScreen
-from .screens.runbook import RunbookScreen
-from .screens.timeline import TimelineScreen
+from .screens.base import WarScreen
 
 POLL_SECONDS = 0.1
 CHECKPOINT_SECONDS = 300
 SCREENS_GROUP = Binding.Group("screens", compact=True)
-SCREEN_CLASSES = (OverviewScreen, RunbookScreen, BoardScreen, RolesScreen, CommsScreen, TimelineScreen)
+MODE_NAMES = ("overview", "runbook", "board", "roles", "comms", "timeline")  # screens/<mode>.py
+
+
+def screen_class(mode: str) -> type[WarScreen]:
+    """A screen's class, imported when first needed: only the first screen loads at start."""
+    return getattr(import_module(f"{__package__}.screens.{mode}"), f"{mode.title()}Screen")
+
+
+def new_screen(mode: str) -> WarScreen:
+    return screen_class(mode)()
 
 
 class FeedDelta(Message):
@@ -54,11 +58,11 @@ class FeedDelta(Message):
 class WarRoomApp(App):
     CSS_PATH = Path(__file__).parent / "styles" / "warroom.tcss"  # absolute: subclasses live elsewhere
     TITLE = "warroom"
-    MODES = {cls.MODE: cls for cls in SCREEN_CLASSES}
+    MODES = {mode: partial(new_screen, mode) for mode in MODE_NAMES}
     DEFAULT_MODE = "overview"
     BINDINGS = [
-        *(Binding(str(n), f"switch_mode('{cls.MODE}')", cls.TITLE, group=SCREENS_GROUP)
-          for n, cls in enumerate(SCREEN_CLASSES, start=1)),
+        *(Binding(str(n), f"switch_mode('{mode}')", mode.title(), group=SCREENS_GROUP)
+          for n, mode in enumerate(MODE_NAMES, start=1)),
         Binding("i", "open_incident", "Incident"),
         Binding("n", "note", "Note"),
         Binding("e", "export", "Export"),
@@ -183,7 +187,7 @@ class WarRoomApp(App):
 
     # -- global actions --------------------------------------------------------------------
     def action_open_incident(self) -> None:
-        BoardScreen.incident_form(self)
+        screen_class("board").incident_form(self)
 
     def action_note(self) -> None:
         self.form("Add a note to the timeline", [
@@ -216,11 +220,13 @@ class WarRoomApp(App):
         return out.absolute()
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.key_sections()))
 
     def key_sections(self) -> list[tuple[str, list[Binding]]]:
         sections = [("Everywhere", [b for b in self.BINDINGS if isinstance(b, Binding)])]
-        sections += [(cls.TITLE, list(cls.BINDINGS)) for cls in SCREEN_CLASSES]
+        sections += [(cls.TITLE, list(cls.BINDINGS)) for cls in map(screen_class, MODE_NAMES)]
         return sections
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -228,7 +234,7 @@ class WarRoomApp(App):
         for binding in self.BINDINGS:
             yield SystemCommand(binding.description, f"key {binding.key_display or binding.key}",
                                 partial(self.run_action, binding.action))
-        if isinstance(screen, SCREEN_CLASSES):
+        if isinstance(screen, WarScreen):
             for binding in screen.BINDINGS:
                 yield SystemCommand(f"{screen.TITLE}: {binding.description}", f"key {binding.key}",
                                     partial(self.run_action, binding.action, screen))

@@ -408,3 +408,10 @@ async def test_e_exports_the_report_even_read_only(db_path, tmp_path):
         assert isinstance(app.screen, FormScreen)  # refused: the form stays open, nothing replaced
     report = (tmp_path / "day.md").read_text(encoding="utf-8")
     assert report.startswith("# Go-live report: Test go-live")
+
+
+def test_every_mode_names_its_screen_module_and_class():
+    from warroom.app import MODE_NAMES, screen_class
+
+    assert [(screen_class(m).MODE, screen_class(m).TITLE) for m in MODE_NAMES] == [
+        (m, m.title()) for m in MODE_NAMES]
