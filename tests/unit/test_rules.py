@@ -127,3 +127,11 @@ def test_note_tags_are_single_words():
 def test_text_that_is_not_utf8_is_refused():
     with pytest.raises(ValueError, match="not valid UTF-8"):
         NewNote(text="bad \udcff byte")
+
+
+def test_the_decision_in_force_is_the_last_by_when_it_happened():
+    from warroom.domain.figures import latest_decision
+
+    decisions = [{"id": 1, "happened_at": 500}, {"id": 2, "happened_at": 100}, {"id": 3, "happened_at": 500}]
+    assert latest_decision(decisions)["id"] == 3
+    assert latest_decision([]) is None

@@ -48,3 +48,34 @@ def is_late(step: Mapping, now: int) -> bool:
     if status in (StepStatus.PENDING, StepStatus.BLOCKED):
         return now > step["planned_start"]
     return end_slip(step, now) is not None
+
+
+def pace(steps: list[dict]) -> float:
+    """Actual over planned duration of the steps finished so far (1.0 before any)."""
+    timed = [s for s in steps if s["status"] == StepStatus.DONE and s["started_at"] and s["ended_at"]]
+    planned = sum(s["planned_duration"] * 1000 for s in timed)
+    actual = sum(s["ended_at"] - s["started_at"] for s in timed)
+    return max(actual / planned, 0.25) if planned else 1.0
+
+
+def projected_finish(steps: list[dict], now: int) -> int | None:
+    """When the steps will be finished if the rest go at the pace seen so far, starting no
+    earlier than planned, than now, or than the steps they depend on."""
+    if not steps:
+        return None
+    ratio, ends = pace(steps), {}
+    for s in steps:
+        status = StepStatus(s["status"])
+        if status in SETTLED:
+            ends[s["id"]] = s["ended_at"] or planned_end(s)
+            continue
+        after = max([ends.get(d, 0) for d in s["depends_on"]], default=0)
+        start = s["started_at"] if status is StepStatus.IN_PROGRESS else max(s["planned_start"], now, after)
+        ends[s["id"]] = max(start + int(s["planned_duration"] * 1000 * ratio), now)
+    return max(ends.values())
+
+
+def latest_decision(decisions: Iterable[Mapping]) -> Mapping | None:
+    """The decision in force: the last by when it happened, then by journal order (a
+    decision typed in later with an earlier --at does not supersede a newer one)."""
+    return max(decisions, key=lambda d: (d["happened_at"], d["id"]), default=None)

@@ -20,7 +20,7 @@ def status_as_of(store: Store, t_ms: int) -> dict:
         counts = tally(store.conn, t_ms)
     runbook = list(board.steps.values())
     incidents = board.incident_list()
-    latest = max(board.decisions, key=lambda d: (d["happened_at"], d["id"]), default=None)
+    latest = figures.latest_decision(board.decisions)
     return {
         "name": board.meta["name"],
         "timezone": board.meta["timezone"],

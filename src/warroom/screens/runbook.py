@@ -87,7 +87,7 @@ class RunbookScreen(WarScreen):
 
     def _step_row(self, step: dict, now: int) -> RowData:
         tz = self.app.tz
-        start_slip, end_slip = views.step_slips(step, now)
+        start_slip, end_slip = figures.start_slip(step, now), figures.end_slip(step, now)
         slip = max(start_slip or 0, end_slip or 0)
         planned_end = figures.planned_end(step)
         actual = f"{views.hhmm(step['started_at'], tz)}-{views.hhmm(step['ended_at'], tz)}" if step["started_at"] else ""

@@ -17,8 +17,7 @@ from ..domain import figures, timefmt
 from ..domain.cadence import Clock, next_due
 from ..domain.kinds import Better, IncidentStatus, Phase, StepStatus, met
 from ..domain.rules import SETTLED
-from .db import connect
-from .db import rows as read
+from .db import connect, rows as read
 from .feed import ChangeFeed
 
 # the state tables the console mirrors, by primary key (incident_updates and notes are
@@ -246,33 +245,8 @@ def progress(room: Room, now: int) -> Progress:
         late=sum(figures.is_late(s, now) for s in steps),
         in_progress=[s for s in steps if s["status"] == StepStatus.IN_PROGRESS],
         planned_finish=max((figures.planned_end(s) for s in scope), default=None),
-        projected_finish=projected_finish(scope, now),
+        projected_finish=figures.projected_finish(scope, now),
     )
-
-
-def pace(steps: list[dict]) -> float:
-    """Actual over planned duration of the steps finished so far (1.0 before any)."""
-    timed = [s for s in steps if s["status"] == StepStatus.DONE and s["started_at"] and s["ended_at"]]
-    planned = sum(s["planned_duration"] * 1000 for s in timed)
-    actual = sum(s["ended_at"] - s["started_at"] for s in timed)
-    return max(actual / planned, 0.25) if planned else 1.0
-
-
-def projected_finish(steps: list[dict], now: int) -> int | None:
-    """When the steps will be finished if the rest go at the pace seen so far, starting no
-    earlier than planned, than now, or than the steps they depend on."""
-    if not steps:
-        return None
-    ratio, ends = pace(steps), {}
-    for s in steps:
-        status = StepStatus(s["status"])
-        if status in SETTLED:
-            ends[s["id"]] = s["ended_at"] or figures.planned_end(s)
-            continue
-        after = max([ends.get(d, 0) for d in s["depends_on"]], default=0)
-        start = s["started_at"] if status is StepStatus.IN_PROGRESS else max(s["planned_start"], now, after)
-        ends[s["id"]] = max(start + int(s["planned_duration"] * 1000 * ratio), now)
-    return max(ends.values())
 
 
 def open_by_severity(room: Room) -> dict[int, int]:
@@ -282,8 +256,7 @@ def open_by_severity(room: Room) -> dict[int, int]:
 
 
 def latest_decision(room: Room) -> dict | None:
-    decisions = room.tables["decisions"]
-    return decisions[max(decisions)] if decisions else None
+    return figures.latest_decision(room.tables["decisions"].values())
 
 
 @dataclass(frozen=True)
@@ -343,11 +316,6 @@ def gate_signoffs(room: Room, gate: str) -> list[dict]:
 
 def latest_signoffs(room: Room, gate: str) -> dict[str, dict]:
     return {s["role"]: s for s in gate_signoffs(room, gate)}
-
-
-def step_slips(step: dict, now: int) -> tuple[int | None, int | None]:
-    """(start slip, end slip) in ms."""
-    return figures.start_slip(step, now), figures.end_slip(step, now)
 
 
 def incident_order(incident: dict) -> tuple:
