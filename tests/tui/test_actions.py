@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from textual.color import Color
 from textual.widgets import Select
 
 from warroom.app import WarRoomApp
@@ -11,6 +12,7 @@ from warroom.screens.help import HelpScreen
 from warroom.screens.timeline import PAGE
 from warroom.widgets.confirm import ConfirmScreen
 from warroom.widgets.form import FormScreen
+from warroom.widgets.keybar import KeyBar
 
 from .helpers import ready, rows, settle, type_into, until
 
@@ -359,16 +361,31 @@ async def test_the_mouse_works_on_the_footer_and_in_lists(db_path):
     assert rows(db_path, "SELECT role FROM assignments WHERE person='Dan'") == [("qa",)]
 
 
-async def test_every_screen_works_in_other_themes(db_path):
+async def test_every_screen_takes_the_theme(db_path):
+    """Screens made before and after a theme change (each is made on its first visit) all
+    wear the theme in force."""
     app = console(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        for theme in ("textual-light", "nord", "gruvbox"):
+        themes = (("textual-dark", "1"), ("textual-light", "123"), ("nord", "123456"), ("gruvbox", "654321"))
+        for theme, keys in themes:
             app.theme = theme
-            for key in "123456":
+            await settle(pilot)
+            for key in keys:
                 await pilot.press(key)
                 await settle(pilot)
-        assert app.is_running
+                colours = app.get_css_variables()
+                bar = app.screen.query_one(KeyBar)
+                assert (app.screen.styles.background, bar.styles.background) == (
+                    Color.parse(colours["background"]), Color.parse(colours["footer-background"])), (theme, key)
+                if key == "1":
+                    assert drawn_colour(app.screen.query_one("#overview-runbook"), "done") == colours["foreground"]
+
+
+def drawn_colour(widget, text: str) -> str:
+    """The colour `text` is drawn in, as '#RRGGBB'."""
+    segment = next(s for y in range(widget.size.height) for s in widget.render_line(y) if text in s.text)
+    return segment.style.color.triplet.hex.upper()
 
 
 async def test_board_shows_the_worst_first_and_pages_the_rest(db_path):

@@ -24,6 +24,15 @@ class WarScreen(Screen):
     app: "WarRoomApp"
     _slow_slot = 0
 
+    def __init__(self) -> None:
+        super().__init__(classes="-wide" if self.app.size.width >= WIDE else "")
+        # Textual re-parses every rule before it mounts a mode's first screen (textual#5211:
+        # "could be improved upon"): ~20 ms on start and on each screen's first visit. All a
+        # new screen needs is the app styled, which only the very first one must see to.
+        if not self.app.screen_stack:
+            self.app.stylesheet.apply(self.app)
+        self._css_update_count = self.app._css_update_count
+
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield from self.body()
