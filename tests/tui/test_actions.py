@@ -343,7 +343,6 @@ async def test_a_read_only_file_opens_read_only_and_records_nothing(db_path):
 
 
 async def test_the_mouse_works_on_the_footer_and_in_lists(db_path):
-    from warroom.widgets.keybar import KeyBar
     app = console(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

@@ -20,12 +20,13 @@ from ..widgets.text import safe
 from .base import WarScreen
 
 PAGE = 100
-INCIDENT_COLUMNS = [Column("Ref", "ref", 7), Column("Sev", "sev", 6), Column("Status", "status", 13),
-                    Column("Age", "age", 6), Column("Owner", "owner", 7), Column("Step", "step", 10),
-                    Column("Title", "title")]
-RISK_COLUMNS = [Column("Crit", "crit", 10), Column("Risk", "id", 10), Column("L×I", "li", 4),
-                Column("Status", "status", 9), Column("Incident", "incident", 8), Column("Title", "title", 30),
-                Column("Mitigation", "mitigation")]
+# least widths fit 80 columns; the room beyond goes to the columns that fill
+INCIDENT_COLUMNS = [Column("Ref", "ref", 8), Column("Sev", "sev", 6), Column("Status", "status", 13),
+                    Column("Age", "age", 6), Column("Owner", "owner", 7, fill=1), Column("Step", "step", 7, fill=1),
+                    Column("Title", "title", 17, fill=6)]
+RISK_COLUMNS = [Column("Crit", "crit", 10), Column("Risk", "id", 8, fill=1), Column("L×I", "li", 3),
+                Column("Status", "status", 9), Column("Incident", "incident", 8),
+                Column("Title", "title", 16, fill=3), Column("Mitigation", "mitigation", 10, fill=3)]
 SEVERITIES = [(f"SEV{n}", n) for n in (1, 2, 3, 4)]
 
 
@@ -95,15 +96,15 @@ class BoardScreen(WarScreen):
             badges.severity(incident["severity"]),
             badges.incident_status(incident["status"]),
             Text(views.span(end - incident["opened_at"]), end=""),
-            safe(incident["owner"] or "—", limit=12),
-            safe(incident["step"] or "—", limit=16),
+            safe(incident["owner"] or "—", limit=60),
+            safe(incident["step"] or "—", limit=60),
             safe(incident["title"], limit=200),
         ])
 
     def _risk_row(self, risk: dict) -> RowData:
         return RowData(risk["id"], risk["position"], [
             badges.heat(risk["criticality"]),
-            safe(risk["id"], limit=16),
+            safe(risk["id"], limit=60),
             Text(f"{risk['likelihood']}×{risk['impact']}", end=""),
             Text(risk["status"], "bold red" if risk["status"] == "triggered" else "", end=""),
             Text(risk["incident"] or "", end=""),

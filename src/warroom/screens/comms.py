@@ -15,12 +15,12 @@ from ..widgets.keyed_table import Column, KeyedTable, RowData
 from ..widgets.text import safe, visible
 from .base import WarScreen
 
-DUE_COLUMNS = [Column("Audience", "audience", 20), Column("Channel", "channel", 10),
+DUE_COLUMNS = [Column("Audience", "audience", 20, fill=1), Column("Channel", "channel", 10, fill=2),
                Column("Last sent", "last", 9), Column("Ago", "ago", 7), Column("Next due", "next", 8),
-               Column("", "when")]
-LOG_COLUMNS = [Column("#", "id", 4), Column("Time", "time", 5), Column("Audience", "audience", 12),
-               Column("Channel", "channel", 8), Column("Status", "status", 6), Column("By", "by", 10),
-               Column("Text", "text")]
+               Column("", "when", 12, fill=1)]
+LOG_COLUMNS = [Column("#", "id", 4), Column("Time", "time", 5), Column("Audience", "audience", 12, fill=1),
+               Column("Channel", "channel", 8, fill=1), Column("Status", "status", 6), Column("By", "by", 10, fill=1),
+               Column("Text", "text", 19, fill=6)]
 
 
 class CommsScreen(WarScreen):
@@ -74,7 +74,7 @@ class CommsScreen(WarScreen):
             else:
                 when = Text(f"in {views.span(due.next_due - now)}", end="")
             rows.append(RowData(due.key, len(rows), [
-                safe(due.title, "bold", limit=40), safe(due.channel, limit=20),
+                safe(due.title, "bold", limit=100), safe(due.channel, limit=100),
                 Text(views.hhmm(due.last_sent, tz) if due.last_sent else "never", end=""),
                 Text(views.span(now - due.last_sent) if due.last_sent else "", end=""),
                 Text(views.hhmm(due.next_due, tz), end=""), when]))
@@ -84,9 +84,9 @@ class CommsScreen(WarScreen):
         return RowData(str(message["id"]), message["id"], [
             Text(str(message["id"]), end=""),
             Text(views.hhmm(message["sent_at"] or message["happened_at"], self.app.tz), end=""),
-            safe(message["audience"], limit=30), safe(message["channel"], limit=20),
+            safe(message["audience"], limit=60), safe(message["channel"], limit=100),
             Text(message["status"], "bold yellow" if message["status"] == "draft" else "green", end=""),
-            safe(message["operator"], limit=30),
+            safe(message["operator"], limit=60),
             safe(message["text"], limit=200),
         ])
 

@@ -15,10 +15,10 @@ from ..widgets.keyed_table import Column, KeyedTable, RowData
 from ..widgets.text import safe
 from .base import WarScreen
 
-ROLE_COLUMNS = [Column("Role", "role", 22), Column("Held by", "person", 18), Column("Contact", "contact", 18),
-                Column("Since", "since", 6), Column("Rollback", "rollback", 10)]
-HISTORY_COLUMNS = [Column("From", "from", 12), Column("To", "to", 12), Column("Person", "person", 18),
-                   Column("Contact", "contact")]
+ROLE_COLUMNS = [Column("Role", "role", 16, fill=1), Column("Held by", "person", 14, fill=1),
+                Column("Contact", "contact", 14, fill=2), Column("Since", "since", 12), Column("Rollback", "rollback", 10)]
+HISTORY_COLUMNS = [Column("From", "from", 12), Column("To", "to", 12), Column("Person", "person", 18, fill=1),
+                   Column("Contact", "contact", 20, fill=2)]
 
 
 class RolesScreen(WarScreen):
@@ -36,19 +36,21 @@ class RolesScreen(WarScreen):
         return self.query_one("#roles-table", KeyedTable)
 
     def show_delta(self, delta: Delta) -> None:
-        if not delta.touched("roles", "assignments"):
-            return
-        holders = views.holders(self.app.room)
-        self.table.upsert(self._role_row(r, holders.get(r["key"])) for r in self.app.room.rows("roles"))
-        self.table.border_title = "Roles"
-        self._show_history()
+        if delta.touched("roles", "assignments"):
+            self.tick(self.app.now())
+            self._show_history()
 
-    def _role_row(self, role: dict, holder: dict | None) -> RowData:
+    def tick(self, now: int) -> None:
+        """'Since' drops to the date once the hand-over is a day old."""
+        holders = views.holders(self.app.room)
+        self.table.upsert(self._role_row(r, holders.get(r["key"]), now) for r in self.app.room.rows("roles"))
+
+    def _role_row(self, role: dict, holder: dict | None, now: int) -> RowData:
         return RowData(role["key"], role["position"], [
             safe(role["title"], "bold", limit=60),
             safe(holder["person"], limit=60) if holder else Text("nobody", "bold red", end=""),
             safe(holder["contact"] if holder else "", limit=60),
-            Text(views.hhmm(holder["started_at"], self.app.tz) if holder else "", end=""),
+            Text(views.since(holder["started_at"], now, self.app.tz) if holder else "", end=""),
             Text("may decide" if role["may_decide_rollback"] else "", "bold", end=""),
         ])
 
@@ -60,7 +62,8 @@ class RolesScreen(WarScreen):
         role = self.table.current_key
         history = self.query_one("#roles-history", KeyedTable)
         assignments = views.role_history(self.app.room, role) if role else []
-        history.border_title = safe(f"Holders of {role}" if role else "Holders", limit=40)
+        title = self.app.room.tables["roles"][role]["title"] if role else ""
+        history.border_title = safe(f"Who held {title}" if role else "Who held the role", limit=60)
         history.remove(history.keys - {str(a["id"]) for a in assignments})
         history.upsert(self._history_row(a) for a in assignments)
 

@@ -16,13 +16,13 @@ from ..store import commands, views
 from ..store.views import Delta
 from ..widgets import badges
 from ..widgets.field import Field
-from ..widgets.keyed_table import Column, KeyedTable, RowData
-from ..widgets.text import safe
+from ..widgets.keyed_table import Column, KeyedTable, RowData, Tail
+from ..widgets.text import reflow, safe
 from .base import WarScreen
 
 PHASES = list(Phase)
 COLUMNS = [Column("Status", "status", 9), Column("Plan", "plan", 11), Column("Actual", "actual", 11),
-           Column("Slip", "slip", 5), Column("Step · owner", "title")]
+           Column("Slip", "slip", 5), Column("Step · owner", "title", 24, fill=1)]
 REASONED = {"fail": "Why did it fail?", "skip": "Why skip it?", "block": "What blocks it?",
             "force": "Why start it anyway?"}
 
@@ -98,7 +98,7 @@ class RunbookScreen(WarScreen):
             Text(f"{views.hhmm(step['planned_start'], tz)}-{views.hhmm(planned_end, tz)}", end=""),
             Text(actual, end=""),
             Text(f"+{views.span(slip)}" if slip else "", "bold red" if slip else "", end=""),
-            title.append_text(safe(f" · {step['owner']}", "dim", limit=40)),
+            Tail(title, safe(f" · {step['owner']}", "dim", limit=40)),
         ])
 
     # -- details ---------------------------------------------------------------------------
@@ -150,7 +150,7 @@ class RunbookScreen(WarScreen):
             text.append_text(self._signoffs(step))
         if step["instructions"]:
             text.append("\n\nInstructions\n", "bold underline")
-            text.append_text(safe(step["instructions"], multiline=True, limit=4000))
+            text.append_text(safe(reflow(step["instructions"]), multiline=True, limit=4000))
         text.append("\n\nHistory", "bold underline")
         for event in self._history.get(step["id"], []):
             text.append(f"\n{views.hhmm(event['happened_at'], tz)} ")

@@ -19,7 +19,7 @@ from .base import WarScreen
 PAGE = 100
 KINDS = ["step", "incident", "risk", "decision", "role", "message", "kpi", "note", "warroom"]
 COLUMNS = [Column("#", "id", 6), Column("Time", "time", 8), Column("Operator", "operator", 12),
-           Column("Action", "action", 16), Column("What", "what")]
+           Column("Action", "action", 16), Column("What", "what", 20, fill=1)]
 
 
 class TimelineScreen(WarScreen):

@@ -338,6 +338,12 @@ def day_time(ms: int | None, tz) -> str:
     return "—" if ms is None else timefmt.from_ms(ms, tz).strftime("%a %d %b %H:%M")
 
 
+def since(ms: int, now: int, tz) -> str:
+    """'14:05' today, '22 Nov 14:05' on another day."""
+    then, today = timefmt.from_ms(ms, tz), timefmt.from_ms(now, tz)
+    return then.strftime("%H:%M" if then.date() == today.date() else "%d %b %H:%M")
+
+
 def span(ms: int) -> str:
     """A duration for people: '45s', '7m', '1h05m', '2d3h'."""
     seconds = abs(ms) // 1000

@@ -140,7 +140,7 @@ class JournalList(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width  # the scrollbar not drawn over the last column
         if y == 0:
             return self._strip([Text(c.label) for c in self.spec], width, "journal--header")
         index = int(self.scroll_y) + y - 1
@@ -158,7 +158,7 @@ class JournalList(ScrollView, can_focus=True):
         line = Text(no_wrap=True, end="")
         left = width
         for column, cell in zip(self.spec, cells):
-            size = min(column.width or left - 2, left - 2)
+            size = min(left - 2 if column.fill else column.width, left - 2)  # a fill column takes the rest
             if size <= 0:
                 break
             piece = cell.copy()

@@ -10,6 +10,8 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import Static
 
+PALETTE = Binding("ctrl+p", "command_palette", "palette", key_display="^p")
+
 
 class KeyBar(Static):
     DEFAULT_CSS = """
@@ -24,10 +26,30 @@ class KeyBar(Static):
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
 
     def bindings_changed(self, _screen) -> None:
-        self.update(self.line())
+        self.update(self.line(self.size.width or self.app.size.width))
 
-    def line(self) -> Text:
-        bindings = [b.binding for b in self.screen.active_bindings.values() if b.binding.show]
+    def on_resize(self) -> None:
+        self.bindings_changed(self.screen)
+
+    def line(self, width: int) -> Text:
+        """Every key if they fit; if not, the screen's own keys, as many of the app's as fit,
+        and always `? Help`, which lists them all."""
+        active = [b for b in self.screen.active_bindings.values() if b.binding.show]
+        own = [b.binding for b in active if b.node is not self.app]
+        shared = [b.binding for b in active if b.node is self.app and b.binding.action != "help"]
+        helper = [b.binding for b in active if b.binding.action == "help"]
+        for n in range(len(shared), 0, -1):
+            text = self._keys(own + shared[:n] + helper + ([PALETTE] if n == len(shared) else []))
+            if text.cell_len <= width:
+                return text
+        text = self._keys(own)
+        for binding in helper:
+            text.truncate(max(width - len(binding.description) - 4, 0), overflow="ellipsis")
+            self._spots = [spot for spot in self._spots if spot[1] <= text.cell_len]
+            self._add(text, binding)
+        return text
+
+    def _keys(self, bindings: list[Binding]) -> Text:
         text, self._spots = Text(no_wrap=True, overflow="ellipsis", end=""), []
         for group, members in groupby(bindings, key=lambda b: b.group):
             members = list(members)
@@ -38,19 +60,20 @@ class KeyBar(Static):
                 text.append(f" {group.description} ")
             else:
                 for binding in members:
-                    text.append(" ")
-                    self._key(text, binding)
-                    text.append(f" {binding.description} ")
-        text.append(" ")
-        self._key(text, Binding("ctrl+p", "command_palette", "palette", key_display="^p"))
-        text.append(" palette")
+                    self._add(text, binding)
         return text
 
-    def _key(self, text: Text, binding: Binding) -> None:
+    def _add(self, text: Text, binding: Binding) -> None:
+        text.append(" ")
+        self._key(text, binding, reach=len(binding.description) + 1)
+        text.append(f" {binding.description} ")
+
+    def _key(self, text: Text, binding: Binding, reach: int = 0) -> None:
+        """The key, clickable along with the `reach` cells after it."""
         start = text.cell_len
         colour = self.app.theme_variables.get("footer-key-foreground", "yellow")
         text.append(self.app.get_key_display(binding), f"bold {colour}")
-        self._spots.append((start, text.cell_len + len(binding.description) + 1, binding))
+        self._spots.append((start, text.cell_len + reach, binding))
 
     def on_click(self, event: events.Click) -> None:
         for start, end, binding in self._spots:

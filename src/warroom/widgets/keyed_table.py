@@ -1,13 +1,17 @@
 """A DataTable that is updated by row key: new rows are added in small batches, changed
 cells are updated in place, rows keep an order of their own and the cursor stays on the
-row it was on, whatever moves around it."""
+row it was on, whatever moves around it. Columns fit the table's width: the room left by
+the fixed ones goes to those that fill, and a cell too long for its column ends in "…"."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
+from textual.geometry import Size
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
@@ -21,17 +25,34 @@ class OrderCell(Text):
 
 
 @dataclass(frozen=True)
+class Tail:
+    """A cell whose `head` is cut short, not its `tail`: 'Watch production du… · sre'."""
+
+    head: Text
+    tail: Text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        head = self.head.copy()
+        head.truncate(max(options.max_width - self.tail.cell_len, 1), overflow="ellipsis")
+        yield Text(end="", no_wrap=True, overflow="ellipsis").append_text(head).append_text(self.tail)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.tail.cell_len + 1, self.head.cell_len + self.tail.cell_len)
+
+
+@dataclass(frozen=True)
 class Column:
     label: str
     key: str
-    width: int | None = None  # None: as wide as its content
+    width: int  # the least it is given
+    fill: int = 0  # its share of the room the table has beyond every column's least width
 
 
 @dataclass(frozen=True)
 class RowData:
     key: str
     order: Hashable
-    cells: Sequence[Text]
+    cells: Sequence[Text | Tail]
 
 
 class KeyedTable(DataTable):
@@ -50,6 +71,19 @@ class KeyedTable(DataTable):
     def on_mount(self) -> None:
         for column in self.spec:
             self.add_column(column.label, key=column.key, width=column.width)
+
+    def on_resize(self) -> None:
+        """Share out the room beyond the least widths (a scrollbar's worth kept aside)."""
+        padding = 2 * self.cell_padding
+        room = self.size.width - self.styles.scrollbar_size_vertical - sum(c.width + padding for c in self.spec)
+        shares = sum(c.fill for c in self.spec) or 1
+        widths = {c.key: c.width + max(room, 0) * c.fill // shares for c in self.spec}
+        if all(self.columns[key].width == width for key, width in widths.items()):
+            return
+        for key, width in widths.items():
+            self.columns[key].width = width
+        self.virtual_size = Size(sum(widths.values()) + padding * len(widths), self.virtual_size.height)
+        self.notify_style_update()  # drops the rows drawn at the old widths
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -87,9 +121,12 @@ class KeyedTable(DataTable):
 
     def _put(self, row: RowData) -> bool:
         """Add or update one row; True when the table's order must be redone."""
-        first = OrderCell(end="", no_wrap=True).append_text(row.cells[0])
+        first = OrderCell(end="").append_text(row.cells[0])
         first.order = row.order
         cells = (first, *row.cells[1:])
+        for cell in cells:
+            if isinstance(cell, Text):
+                cell.no_wrap, cell.overflow = True, "ellipsis"
         if row.key not in self._order:
             self.add_row(*cells, key=row.key)
             self._order[row.key] = row.order

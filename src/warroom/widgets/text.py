@@ -2,9 +2,12 @@
 made visible so that nothing a person typed can restyle, move or reset the terminal."""
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 
 ELLIPSIS = "…"
+_LIST_ITEM = re.compile(r"\s*([-*•]|\d+[.)])\s")
 _BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 
 
@@ -30,6 +33,21 @@ def visible(text: object, *, multiline: bool = False, limit: int | None = None) 
     if limit is not None and len(shown) > limit:
         shown = shown[: limit - 1] + ELLIPSIS
     return shown.translate(_MULTI if multiline else _SINGLE)
+
+
+def reflow(text: str) -> str:
+    """Undo the hand wrapping of a plan's text, so that it wraps to the pane: a line break is
+    kept after a sentence or a colon, before a list item and around a blank line."""
+    lines = text.splitlines()
+    kept = [lines[0]] if lines else []
+    for line in lines[1:]:
+        previous = kept[-1].rstrip()
+        if not previous or not line.strip() or previous.endswith((".", ":", ";", "!", "?")) \
+                or _LIST_ITEM.match(line):
+            kept.append(line)
+        else:
+            kept[-1] = f"{previous} {line.strip()}"
+    return "\n".join(kept)
 
 
 def safe(text: object, style: str = "", *, multiline: bool = False, limit: int | None = None) -> Text:
