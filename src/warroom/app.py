@@ -2,9 +2,11 @@
 same truth, and the one way a console records anything (a command in a thread worker)."""
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from importlib import import_module
 from pathlib import Path
@@ -29,6 +31,7 @@ from .widgets.text import safe, visible
 from .screens.base import WarScreen
 
 POLL_SECONDS = 0.1
+OPEN_WAIT_SECONDS = 0.05  # how long the first frame waits for the room (read since start-up)
 CHECKPOINT_SECONDS = 300
 SCREENS_GROUP = Binding.Group("screens", compact=True)
 MODE_NAMES = ("overview", "runbook", "board", "roles", "comms", "timeline")  # screens/<mode>.py
@@ -77,6 +80,9 @@ class WarRoomApp(App):
         self.store = Store(db_path, operator, readonly=readonly)
         self.feed = ChangeFeed(db_path)
         self.reader = views.Reader(db_path)
+        opener = ThreadPoolExecutor(1, "warroom-open")  # reads the room while Textual starts up
+        self.first_read = opener.submit(self.reader.snapshot)
+        opener.shutdown(wait=False)
         self.now_ms = now_ms
         self.poll_seconds = poll_seconds
         self.room = views.Room()
@@ -88,9 +94,16 @@ class WarRoomApp(App):
         self._then: dict[Worker, Callable[[Any], None]] = {}
 
     # -- the change feed -------------------------------------------------------------------
+    async def on_load(self) -> None:
+        """Give the read begun at start-up a moment, so that the first frame shows the room."""
+        await asyncio.wait([asyncio.wrap_future(self.first_read)], timeout=OPEN_WAIT_SECONDS)
+        if self.first_read.done() and not self.first_read.exception():
+            self._apply(self.first_read.result())
+
     def on_mount(self) -> None:
-        self._fetching = True
-        self.load_room()
+        if not self.room.loaded:  # a large war room: it shows once read
+            self._fetching = True
+            self.load_room()
         self.set_interval(self.poll_seconds, self.poll)
         self.set_interval(1, self.tick)
         if not self.store.readonly:
@@ -98,7 +111,7 @@ class WarRoomApp(App):
 
     @work(thread=True, exit_on_error=False, group="feed")
     def load_room(self) -> None:
-        self.post_message(FeedDelta(self.reader.snapshot()))
+        self.post_message(FeedDelta(self.first_read.result()))
 
     def poll(self) -> None:
         """Runs ~10 times a second: one PRAGMA, and a read in a worker when it moved."""
@@ -113,11 +126,14 @@ class WarRoomApp(App):
     def on_feed_delta(self, message: FeedDelta) -> None:
         self._fetching = False
         with self.batch_update():
-            self.room.apply(message.delta)
-            if message.delta.initial:
-                self.tz = timefmt.zone(self.room.meta("timezone", "UTC"))
-                self.freeze_heap()
-            self.room_changed.publish(message.delta)
+            self._apply(message.delta)
+
+    def _apply(self, delta: views.Delta) -> None:
+        self.room.apply(delta)
+        if delta.initial:
+            self.tz = timefmt.zone(self.room.meta("timezone", "UTC"))
+            self.freeze_heap()
+        self.room_changed.publish(delta)
 
     @work(thread=True, exit_on_error=False, group="checkpoint")
     def checkpoint(self) -> None:

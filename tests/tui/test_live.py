@@ -71,3 +71,25 @@ async def test_a_burst_of_events_arrives_as_deltas(db_path):
         newest = {str(i) for i in range(301 - PAGE + 1, 302)}
         await until(pilot, lambda: newest <= table.keys)
         assert table.row_count <= PAGE + TRIM_SLACK and table.current_key == "1"  # it stayed on its row
+
+
+async def test_the_first_frame_already_shows_the_room(demo_path):
+    """The room is read while Textual starts, so the console does not open on empty panels."""
+    app = WarRoomApp(demo_path, "Alice")
+    app.first_read.result(timeout=30)  # as it is on a machine that is not busy
+    async with app.run_test(size=SIZE):
+        runbook = app.screen.query_one("#overview-runbook")
+        assert app.room.loaded and "done" in str(runbook.render())
+
+
+async def test_a_room_slow_to_read_shows_once_read(demo_path, monkeypatch):
+    from warroom import app as console_app
+    from warroom.store import views
+
+    snapshot, delay = views.Reader.snapshot, console_app.OPEN_WAIT_SECONDS + 0.3
+    monkeypatch.setattr(views.Reader, "snapshot", lambda self: (time.sleep(delay), snapshot(self))[1])
+    app = WarRoomApp(demo_path, "Alice")
+    async with app.run_test(size=SIZE) as pilot:
+        assert not app.room.loaded  # the first frame did not wait for it
+        await ready(pilot)
+        assert "done" in str(app.screen.query_one("#overview-runbook").render())

@@ -21,6 +21,7 @@ SLOW_TICK_MS = 5_000  # ages, slips and what is overdue move in minutes: redraw 
 
 class WarScreen(Screen):
     TITLE: ClassVar[str] = ""
+    ROWS_LATER: ClassVar[bool] = True  # fill a frame after the screen shows: switching stays quick
     app: "WarRoomApp"
     _slow_slot = 0
 
@@ -44,8 +45,10 @@ class WarScreen(Screen):
     def on_mount(self) -> None:
         self.app.room_changed.subscribe(self, self._changed, immediate=True)
         self.app.ticked.subscribe(self, self._tick, immediate=True)
-        if self.app.room.loaded:
+        if self.app.room.loaded and self.ROWS_LATER:
             self.call_after_refresh(self._first_fill)  # the screen first, its rows a frame later
+        elif self.app.room.loaded:
+            self._first_fill()
 
     def _first_fill(self) -> None:
         with self.app.batch_update():

@@ -33,6 +33,7 @@ def label(text: str, width: int) -> Text:
 class OverviewScreen(WarScreen):
     MODE = "overview"
     TITLE = "Overview"
+    ROWS_LATER = False  # six short panels: the first frame can carry them
     BINDINGS = [Binding("k", "record_kpi", "KPI reading")]
 
     def __init__(self) -> None:
