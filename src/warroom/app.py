@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import select
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -142,6 +144,9 @@ class WarRoomApp(App):
             self.store.checkpoint()
 
     def tick(self) -> None:
+        if not self.is_headless and terminal_gone():
+            self.exit()  # nobody is watching, and Textual would spin on the dead input
+            return
         self.ticked.publish(self.now())
 
     @staticmethod
@@ -273,6 +278,13 @@ class WarRoomApp(App):
     def on_unmount(self) -> None:
         for closable in (self.feed, self.reader, self.store):
             closable.close()
+
+
+def terminal_gone() -> bool:
+    """The terminal hung up: an SSH link that died without sending SIGHUP, a closed window."""
+    poller = select.poll()
+    poller.register(sys.__stdin__.fileno(), select.POLLIN)
+    return any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, mask in poller.poll(0))
 
 
 def _form_screen(title: Text | str, fields: list[Field], on_submit) -> Screen:
