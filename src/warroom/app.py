@@ -110,6 +110,7 @@ class WarRoomApp(App):
         self.set_interval(1, self.tick)
         if not self.store.readonly:
             self.set_interval(CHECKPOINT_SECONDS, self.checkpoint)
+        self.call_after_refresh(warm_up)
 
     @work(thread=True, exit_on_error=False, group="feed")
     def load_room(self) -> None:
@@ -278,6 +279,13 @@ class WarRoomApp(App):
     def on_unmount(self) -> None:
         for closable in (self.feed, self.reader, self.store):
             closable.close()
+
+
+def warm_up() -> None:
+    """Import the other screens and the forms in the background once the first frame is out,
+    so that the first visit to each does not stall the console while they load."""
+    modules = [f"{__package__}.screens.{mode}" for mode in MODE_NAMES] + [f"{__package__}.widgets.form"]
+    threading.Thread(target=lambda: [import_module(m) for m in modules], name="warroom-warm-up", daemon=True).start()
 
 
 def terminal_gone() -> bool:

@@ -377,6 +377,7 @@ async def test_every_screen_takes_the_theme(db_path):
                 bar = app.screen.query_one(KeyBar)
                 assert (app.screen.styles.background, bar.styles.background) == (
                     Color.parse(colours["background"]), Color.parse(colours["footer-background"])), (theme, key)
+                assert bar.content.spans[0].style == f"bold {colours['footer-key-foreground']}", (theme, key)
                 if key == "1":
                     assert drawn_colour(app.screen.query_one("#overview-runbook"), "done") == colours["foreground"]
 

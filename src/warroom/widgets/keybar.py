@@ -21,15 +21,22 @@ class KeyBar(Static):
     def __init__(self) -> None:
         super().__init__()
         self._spots: list[tuple[int, int, Binding]] = []  # x from, x to, what a click there does
+        self._drawn_for: tuple = ()  # the width and keys of the line shown
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self.app.theme_changed_signal.subscribe(self, self.bindings_changed)  # the keys' colour
 
-    def bindings_changed(self, _screen) -> None:
-        self.update(self.line(self.size.width or self.app.size.width))
+    def bindings_changed(self, _changed=None) -> None:
+        """Redraw when the keys, the width or the theme changed (focus moves call this often)."""
+        width = self.size.width or self.app.size.width
+        drawn_for = (width, self.app.theme, *(b.binding for b in self.screen.active_bindings.values()))
+        if drawn_for != self._drawn_for:
+            self._drawn_for = drawn_for
+            self.update(self.line(width))
 
     def on_resize(self) -> None:
-        self.bindings_changed(self.screen)
+        self.bindings_changed()
 
     def line(self, width: int) -> Text:
         """Every key if they fit; if not, the screen's own keys, as many of the app's as fit,
