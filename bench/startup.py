@@ -1,7 +1,7 @@
 """Time from launch to the first full screen, in a real pseudo-terminal: `warroom` on the demo
 war room against a bare Textual app (a header, a label and a footer), measured in the same run.
 
-    python bench/startup.py [--runs 5]
+    python bench/startup.py [--runs 11]
 
 Both start from compiled bytecode, as `pip install` leaves an installed package: an editable
 install under PYTHONDONTWRITEBYTECODE would otherwise compile warroom's sources on every launch.
@@ -71,7 +71,7 @@ def first_screen(command: list[str], marker: bytes, timeout: float = 30.0) -> fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=11)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     demo, bare = folder / "demo.db", folder / "bare.py"

@@ -50,7 +50,7 @@ class OverviewScreen(WarScreen):
                         yield panel
 
     def show_delta(self, delta: Delta) -> None:
-        if delta.touched(*SHOWN_TABLES):
+        if delta.touched(*SHOWN_TABLES) and not delta.initial:  # a first delta is followed by a tick
             self.tick(self.app.now())
 
     def tick(self, now: int) -> None:
