@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 
 from .domain import timefmt
-from .domain.rules import RuleError
+from .domain.kinds import DecisionKind, IncidentStatus, Verdict
+from .domain.rules import STEP_ACTIONS, RuleError
 from .store import commands, queries
 from .store.db import StoreError
 from .store.store import Store
@@ -256,11 +257,8 @@ def _status_as_of(store: Store, text: str) -> dict:
     return status_as_of(store, when)
 
 
-STEP_ACTIONS = ["start", "done", "fail", "skip", "block", "unblock"]
-
-
 @write_command(main, "step")
-@click.argument("action", type=click.Choice(STEP_ACTIONS))
+@click.argument("action", type=click.Choice(list(STEP_ACTIONS)))
 @click.argument("step_id", metavar="STEP")
 @click.option("--note", help="Why (required for fail, skip and --force).")
 @click.option("--force", is_flag=True, help="Start even though dependencies or a hold say no (recorded).")
@@ -272,7 +270,7 @@ def step(store: Store, at, action: str, step_id: str, note: str | None, force: b
 @write_command(main, "signoff")
 @click.argument("gate")
 @click.argument("role")
-@click.argument("verdict", type=click.Choice(["go", "no-go"]))
+@click.argument("verdict", type=click.Choice([v.value for v in Verdict]))
 @click.option("--note", help="The signer's comment.")
 def signoff(store: Store, at, gate: str, role: str, verdict: str, note: str | None) -> dict:
     """Record a role's go or no-go at a gate."""
@@ -297,7 +295,7 @@ def incident_open(store: Store, at, title: str, sev: int, step_id, risk, owner) 
 
 @write_command(incident, "update")
 @click.argument("ref", metavar="ID")
-@click.option("--status", type=click.Choice(["open", "investigating", "mitigated", "resolved"]))
+@click.option("--status", type=click.Choice([s.value for s in IncidentStatus]))
 @click.option("--sev", type=click.IntRange(1, 4))
 @click.option("--note")
 def incident_update(store: Store, at, ref: str, status, sev, note) -> dict:
@@ -327,7 +325,7 @@ def risk_close(store: Store, at, risk_id: str, note) -> dict:
 
 
 @write_command(main, "decide")
-@click.argument("kind", type=click.Choice(["go", "no-go", "rollback", "hold", "resume"]))
+@click.argument("kind", type=click.Choice([k.value for k in DecisionKind]))
 @click.option("--by", "decided_by", required=True, help="The person who took the decision.")
 @click.option("--why", "rationale", required=True, help="The rationale.")
 @click.option("--step", "step_id")

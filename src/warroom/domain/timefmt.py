@@ -5,7 +5,7 @@ Every instant is stored as integer milliseconds since the epoch, UTC.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -99,6 +99,3 @@ def parse_at(text: str, now: int, tz: ZoneInfo) -> int:
         raise ValueError(f"time {text!r} is in the future: a fact cannot happen later than now")
     return moment
 
-
-def local_date(ms: int, tz: ZoneInfo) -> date:
-    return from_ms(ms, tz).date()

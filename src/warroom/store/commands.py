@@ -111,7 +111,7 @@ def signoff(store: Store, gate: str, role: str, verdict: str, note: str | None =
             raise RuleError(f"step {gate} is a {row['kind']}, not a gate: it takes no sign-off")
         if role not in required:
             raise RuleError(f"gate {gate} needs sign-off from {', '.join(required)}, not {role!r}")
-        if row["status"] in (StepStatus.DONE, StepStatus.SKIPPED):
+        if row["status"] in rules.SETTLED:
             raise RuleError(f"gate {gate} is already {row['status']}")
         tx.run("INSERT INTO signoffs (gate, role, verdict, signed_by, comment, happened_at,"
                " recorded_at, rev) VALUES (?,?,?,?,?,?,?,?)",
@@ -231,11 +231,11 @@ def decide(store: Store, kind: str, decided_by: str, rationale: str, step: str |
         incident_ref = _incident(tx, new.incident)["ref"] if new.incident else None
         forced = new.kind is DecisionKind.ROLLBACK and _rollback_refused(tx, new.decided_by, force)
         previous = tx.one("SELECT MAX(id) AS id FROM decisions")["id"]
-        tx.run("INSERT INTO decisions (kind, decided_by, recorded_by, rationale, step, incident,"
-               " forced, supersedes, happened_at, recorded_at, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-               (new.kind, new.decided_by, tx.operator, new.rationale, new.step, incident_ref,
-                forced, previous, tx.happened_at, tx.recorded_at, tx.rev))
-        decision_id = tx.one("SELECT last_insert_rowid() AS id")["id"]
+        decision_id = tx.run(
+            "INSERT INTO decisions (kind, decided_by, recorded_by, rationale, step, incident,"
+            " forced, supersedes, happened_at, recorded_at, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (new.kind, new.decided_by, tx.operator, new.rationale, new.step, incident_ref,
+             forced, previous, tx.happened_at, tx.recorded_at, tx.rev)).lastrowid
         if new.kind in HOLDING:
             _set_meta(tx, "hold", f"{new.kind} decided by {new.decided_by}")
         elif new.kind in RELEASING:
@@ -287,11 +287,11 @@ def log_message(store: Store, audience: str, text: str, channel: str | None = No
         row = _get(tx, "audiences", "key", audience, "audience")
         channel_used = new.channel or row["channel"]
         sent_at = None if draft else tx.happened_at
-        tx.run("INSERT INTO messages (audience, channel, text, status, operator, happened_at,"
-               " sent_at, recorded_at, rev) VALUES (?,?,?,?,?,?,?,?,?)",
-               (audience, channel_used, new.text, new.status, tx.operator, tx.happened_at,
-                sent_at, tx.recorded_at, tx.rev))
-        message_id = tx.one("SELECT last_insert_rowid() AS id")["id"]
+        message_id = tx.run(
+            "INSERT INTO messages (audience, channel, text, status, operator, happened_at,"
+            " sent_at, recorded_at, rev) VALUES (?,?,?,?,?,?,?,?,?)",
+            (audience, channel_used, new.text, new.status, tx.operator, tx.happened_at,
+             sent_at, tx.recorded_at, tx.rev)).lastrowid
         payload = new.model_dump() | {"channel": channel_used, "id": message_id}
         return Change(f"comm.{new.status}", "message", str(message_id), payload, {"message": message_id})
     return store.write(body, at)
@@ -325,10 +325,9 @@ def note(store: Store, text: str, tags: tuple[str, ...] = (), at: int | None = N
     new = _models().NewNote(text=text, tags=tuple(tags))
 
     def body(tx: Tx) -> Change:
-        tx.run("INSERT INTO notes (text, tags, operator, happened_at, recorded_at, rev)"
-               " VALUES (?,?,?,?,?,?)", (new.text, json.dumps(new.tags), tx.operator,
-                                         tx.happened_at, tx.recorded_at, tx.rev))
-        note_id = tx.one("SELECT last_insert_rowid() AS id")["id"]
+        note_id = tx.run("INSERT INTO notes (text, tags, operator, happened_at, recorded_at, rev)"
+                         " VALUES (?,?,?,?,?,?)", (new.text, json.dumps(new.tags), tx.operator,
+                                                   tx.happened_at, tx.recorded_at, tx.rev)).lastrowid
         payload = {"text": new.text, "tags": list(new.tags), "id": note_id}
         return Change("note", "note", str(note_id), payload, {"note": note_id})
     return store.write(body, at)
