@@ -1,6 +1,7 @@
 """The change feed: has anything changed, and what — for consoles that poll ~10 times a second."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from .db import connect, rows
@@ -34,11 +35,11 @@ class ChangeFeed:
             sql, params = sql + " LIMIT ?", (event_id, limit)
         return rows(self.conn, sql, params)
 
-    def rows_after(self, rev: int) -> dict[str, list[dict]]:
-        """Every state row that an event after `rev` changed, by table, in one read snapshot."""
+    def rows_after(self, rev: int, tables: Iterable[str] = TABLES_WITH_REV) -> dict[str, list[dict]]:
+        """Every row of `tables` that an event after `rev` changed, by table, in one read snapshot."""
         self.conn.execute("BEGIN")
         try:
-            return {t: changed for t in TABLES_WITH_REV
+            return {t: changed for t in tables
                     if (changed := rows(self.conn, f"SELECT * FROM {t} WHERE rev > ?", (rev,)))}
         finally:
             self.conn.execute("COMMIT")

@@ -79,7 +79,7 @@ def snapshot(conn: sqlite3.Connection) -> Delta:
 def changes(feed: ChangeFeed, last_id: int, last_rev: int) -> Delta:
     """What the journal and the state rows gained after the cursors."""
     events = [decode_event(e) for e in feed.events_after(last_id)]
-    rows = {t: [decode(t, r) for r in rs] for t, rs in feed.rows_after(last_rev).items() if t in MIRRORED}
+    rows = {t: [decode(t, r) for r in rs] for t, rs in feed.rows_after(last_rev, MIRRORED).items()}
     new_id = events[-1]["id"] if events else last_id
     new_rev = max([last_rev, *(r["rev"] for rs in rows.values() for r in rs)])
     return Delta(rows, events, new_id, new_rev)
