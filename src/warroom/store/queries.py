@@ -19,33 +19,43 @@ def steps(store: Store) -> list[dict]:
 
 
 def status(store: Store, now: int | None = None) -> dict:
-    now = now if now is not None else timefmt.now_ms()
     meta = store.meta()
-    runbook = steps(store)
-    incidents = store.query("SELECT severity, status FROM incidents")
-    latest = store.query("SELECT kind, decided_by, rationale, happened_at FROM decisions"
-                          " ORDER BY happened_at DESC, id DESC LIMIT 1")
-    in_progress = [s["id"] for s in runbook if s["status"] == StepStatus.IN_PROGRESS]
+    return summary(
+        name=meta.get("name"), timezone=meta.get("timezone", "UTC"),
+        golive=int(meta["golive"]) if meta.get("golive") else None, hold=meta.get("hold"),
+        runbook=steps(store), incidents=store.query("SELECT severity, status FROM incidents"),
+        decisions=store.query("SELECT id, kind, decided_by, rationale, happened_at FROM decisions"),
+        messages=_scalar(store, "SELECT COUNT(*) FROM messages"),
+        events=_scalar(store, "SELECT COUNT(*) FROM events"),
+        now=now if now is not None else timefmt.now_ms())
+
+
+def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | None, runbook: list[dict],
+            incidents: list[dict], decisions: list[dict], messages: int, events: int, now: int) -> dict:
+    """The answer of `warroom status`, from the state tables or from a board rebuilt from the
+    journal (`status --as-of`): one shape, whichever it comes from."""
+    latest = figures.latest_decision(decisions)
     return {
-        "name": meta.get("name"),
-        "timezone": meta.get("timezone"),
-        "golive": int(meta["golive"]) if meta.get("golive") else None,
-        "golive_iso": timefmt.from_ms(int(meta["golive"]), store.zone()).isoformat() if meta.get("golive") else None,
+        "name": name,
+        "timezone": timezone,
+        "golive": golive,
+        "golive_iso": timefmt.from_ms(golive, timefmt.zone(timezone)).isoformat() if golive is not None else None,
         "phase": figures.current_phase(runbook),
-        "hold": meta.get("hold") or None,
+        "hold": hold or None,
         "steps": {"total": len(runbook), **_count(s["status"] for s in runbook),
                   "late": sum(figures.is_late(s, now) for s in runbook)},
-        "in_progress": in_progress,
+        "in_progress": [s["id"] for s in runbook if s["status"] == StepStatus.IN_PROGRESS],
         "incidents": {
             "total": len(incidents),
             "open": sum(i["status"] != IncidentStatus.RESOLVED for i in incidents),
             "by_severity": {f"SEV{k}": v for k, v in sorted(_count(i["severity"] for i in incidents).items())},
             "by_status": _count(i["status"] for i in incidents),
         },
-        "decisions": _scalar(store, "SELECT COUNT(*) FROM decisions"),
-        "latest_decision": latest[0] if latest else None,
-        "messages": _scalar(store, "SELECT COUNT(*) FROM messages"),
-        "events": _scalar(store, "SELECT COUNT(*) FROM events"),
+        "decisions": len(decisions),
+        "latest_decision": {k: latest[k] for k in ("kind", "decided_by", "rationale", "happened_at")}
+        if latest else None,
+        "messages": messages,
+        "events": events,
     }
 
 
