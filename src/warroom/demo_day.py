@@ -7,7 +7,6 @@ sponsor update that comes late, a 3-D Secure issue during the ramp, a night hand
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial as do
 from pathlib import Path
 
@@ -162,10 +161,7 @@ DAY = sorted([
 
 def demo_plan(golive: int) -> Plan:
     """The demo plan with every time moved so that go-live falls at `golive`."""
-    plan = load_demo_plan()
-    shift = golive - plan.golive
-    steps = [s.model_copy(update={"planned_start": s.planned_start + shift}) for s in plan.steps]
-    return replace(plan, golive=golive, steps=steps)
+    return load_demo_plan().moved_to(golive)
 
 
 def create_demo(path: str | Path, operator: str, now: int | None = None, minute: int = 170) -> None:

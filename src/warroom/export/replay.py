@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import replace
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -172,14 +171,9 @@ def _plan(init: Row, payload: dict) -> Plan:
     and the go-live it was created for: a plan moved in time before it was loaded (the demo
     is moved to today) is moved here the same way."""
     try:
-        plan = load_plan_text(payload["plan"], "<journal: init event>")
-        shift = payload["golive"] - plan.golive
+        return load_plan_text(payload["plan"], "<journal: init event>").moved_to(payload["golive"])
     except (KeyError, TypeError, ValueError) as exc:
         raise JournalError(f"event {init.id} (init): its plan does not load: {exc}") from None
-    if not shift:
-        return plan
-    steps = [s.model_copy(update={"planned_start": s.planned_start + shift}) for s in plan.steps]
-    return replace(plan, golive=plan.golive + shift, steps=steps)
 
 
 _HANDLERS = {

@@ -3,7 +3,7 @@ as `file:line:column: field: message`."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -50,6 +50,12 @@ class Plan:
     audiences: list[Audience]
     kpis: list[Kpi]
     source: str = field(default="", repr=False)
+
+    def moved_to(self, golive: int) -> Plan:
+        """The same plan with every time moved so that go-live falls at `golive`."""
+        shift = golive - self.golive
+        steps = [s.model_copy(update={"planned_start": s.planned_start + shift}) for s in self.steps]
+        return replace(self, golive=golive, steps=steps)
 
 
 def load_plan(path: str | Path) -> Plan:
