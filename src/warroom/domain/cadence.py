@@ -8,9 +8,10 @@ a cadence begins, its first update is owed one cadence after the phase starts, a
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .figures import planned_end
 from .kinds import Phase
 
 MINUTE = 60_000
@@ -23,6 +24,14 @@ class Clock:
     start: int  # the runbook's first planned start
     golive: int
     day_end: int
+
+    @classmethod
+    def of(cls, golive: int, steps: Iterable[Mapping]) -> Clock:
+        """The clock of a plan: from its first planned start to the planned end of its day."""
+        steps = list(steps)
+        day_ends = [planned_end(s) for s in steps if s["phase"] == Phase.DAY]
+        start = min([golive, *(s["planned_start"] for s in steps)])
+        return cls(start=start, golive=golive, day_end=max(day_ends, default=golive))
 
     def phase_at(self, t: int) -> Phase:
         if t < self.golive:

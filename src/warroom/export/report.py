@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..domain import timefmt
-from ..store import queries
+from ..domain.cadence import Clock
 from ..store.store import Store
 from .describe import Known
 from .facts import Facts, gather
@@ -56,7 +56,7 @@ class Report:
 
     @cached_property
     def facts(self) -> Facts:
-        return gather(self.board, tally(self.conn, self.as_of), queries.clock(self.store), self.horizon)
+        return gather(self.board, tally(self.conn, self.as_of), Clock.of(self.board.golive, self.board.steps.values()), self.horizon)
 
     @cached_property
     def known(self) -> Known:

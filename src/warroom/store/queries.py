@@ -5,7 +5,6 @@ import json
 from collections import Counter
 
 from ..domain import figures, timefmt
-from ..domain.cadence import Clock
 from ..domain.kinds import IncidentStatus, StepStatus
 from .store import Store
 
@@ -65,13 +64,3 @@ def _count(values) -> dict:
 
 def _scalar(store: Store, sql: str) -> int:
     return store.conn.execute(sql).fetchone()[0]
-
-
-def clock(store: Store) -> Clock:
-    """The war room's phases on the wall clock, from its plan."""
-    golive = int(store.meta()["golive"])
-    row = store.query(
-        "SELECT MIN(planned_start) AS start,"
-        " MAX(CASE WHEN phase = 'day' THEN planned_start + planned_duration * 1000 END) AS day_end"
-        " FROM steps")[0]
-    return Clock(start=min(row["start"], golive), golive=golive, day_end=row["day_end"] or golive)

@@ -196,12 +196,8 @@ class Room:
         return self.rows("steps")
 
     def clock(self) -> Clock:
-        """The day's phases on the wall clock (the same figure as queries.clock)."""
-        steps = self.steps()
-        golive = self.golive
-        day_ends = [figures.planned_end(s) for s in steps if s["phase"] == Phase.DAY]
-        start = min([golive, *(s["planned_start"] for s in steps)])
-        return Clock(start=start, golive=golive, day_end=max(day_ends, default=golive))
+        """The day's phases on the wall clock."""
+        return Clock.of(self.golive, self.steps())
 
 
 # -- derived figures -----------------------------------------------------------------------
