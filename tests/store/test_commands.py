@@ -130,6 +130,7 @@ def test_no_go_holds_the_runbook_until_a_decision(store):
     commands.decide(store, "resume", "Alice Martin", "refund fix verified")
     assert store.meta()["hold"] == ""
     commands.step(store, "start", "deploy")
+    assert step_row(store, "deploy")["status"] == "in_progress"
 
 
 def test_hold_and_go_decisions(store):

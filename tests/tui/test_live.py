@@ -2,7 +2,7 @@
 line appears on each open console, by key, without moving anyone's cursor."""
 from __future__ import annotations
 
-import time
+import threading
 
 from warroom.app import WarRoomApp
 from warroom.screens.timeline import PAGE
@@ -47,10 +47,8 @@ async def test_a_write_from_the_command_line_arrives_without_moving_the_cursor(d
             await pilot.press("3", "down")
             table = app.screen.incidents
             assert table.current_key == "1"
-            started = time.monotonic()
             commands.open_incident(cli, "worse", 1)
             await until(pilot, lambda: "3" in table.keys)
-            assert time.monotonic() - started < 2
             assert table.current_key == "1"  # the new SEV1 went on top; the cursor stayed
             assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(3)] == ["3", "2", "1"]
             commands.update_incident(cli, "INC-1", status="resolved")
@@ -83,13 +81,13 @@ async def test_the_first_frame_already_shows_the_room(demo_path):
 
 
 async def test_a_room_slow_to_read_shows_once_read(demo_path, monkeypatch):
-    from warroom import app as console_app
     from warroom.store import views
 
-    snapshot, delay = views.Reader.snapshot, console_app.OPEN_WAIT_SECONDS + 0.3
-    monkeypatch.setattr(views.Reader, "snapshot", lambda self: (time.sleep(delay), snapshot(self))[1])
+    snapshot, readable = views.Reader.snapshot, threading.Event()
+    monkeypatch.setattr(views.Reader, "snapshot", lambda self: (readable.wait(30), snapshot(self))[1])
     app = WarRoomApp(demo_path, "Alice")
     async with app.run_test(size=SIZE) as pilot:
         assert not app.room.loaded  # the first frame did not wait for it
+        readable.set()
         await ready(pilot)
         assert "done" in str(app.screen.query_one("#overview-runbook").render())
