@@ -1,6 +1,7 @@
 """Shared fixtures: a real war room file on disk, made from the small test plan."""
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,10 @@ def db_path(tmp_path: Path) -> Path:
 def store(db_path: Path):
     with Store(db_path, "Alice Martin") as opened:
         yield opened
+
+
+def tamper(db: Path, sql: str) -> None:
+    """What someone with the sqlite3 shell could do: drop the journal's guards, then edit it."""
+    conn = sqlite3.connect(db)
+    conn.executescript("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; " + sql)
+    conn.close()

@@ -1,12 +1,13 @@
 """The command line as a deploy script uses it: exit codes, output, what the file holds."""
 import json
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
 
 from warroom.cli import main
 from warroom.store.store import Store
+
+from ..conftest import tamper
 
 
 @pytest.fixture
@@ -88,9 +89,7 @@ def test_status_json(run):
 
 def test_verify_ok_and_broken(run, db_path):
     assert run("verify").exit_code == 0
-    conn = sqlite3.connect(db_path)
-    conn.executescript("DROP TRIGGER events_no_update; UPDATE events SET operator='mallory' WHERE id=1;")
-    conn.close()
+    tamper(db_path, "UPDATE events SET operator='mallory' WHERE id=1;")
     result = run("verify", "--json")
     assert result.exit_code == 1
     assert json.loads(result.output)["problems"] == ["event 1: hash does not match its content (altered)"]

@@ -3,26 +3,19 @@ format, never silently."""
 import csv
 import io
 import json
-import sqlite3
 import sys
 
 import pytest
 
+from ..conftest import tamper
 from .conftest import export_text, html_text
 
 WARNING = "WARNING: THIS JOURNAL FAILED VERIFICATION"
 
 
-def alter(db, sql: str) -> None:
-    """What someone with the sqlite3 shell could do: drop the guard, edit the journal."""
-    conn = sqlite3.connect(db)
-    conn.executescript("DROP TRIGGER events_no_update; " + sql)
-    conn.close()
-
-
 @pytest.fixture
 def rewritten_rollback(day_db):
-    alter(day_db, "UPDATE events SET payload = replace(payload, 'Orders blocked', 'Planned drill')"
+    tamper(day_db, "UPDATE events SET payload = replace(payload, 'Orders blocked', 'Planned drill')"
                   " WHERE action = 'decision.rollback';")
     return day_db
 
@@ -59,7 +52,7 @@ def test_csv_opens_with_warning_rows(rewritten_rollback):
 
 
 def test_a_payload_that_is_no_longer_json_is_kept_and_flagged(day_db):
-    alter(day_db, "UPDATE events SET payload = '{\"text\": \"cut' WHERE action = 'note' AND id = (SELECT MIN(id)"
+    tamper(day_db, "UPDATE events SET payload = '{\"text\": \"cut' WHERE action = 'note' AND id = (SELECT MIN(id)"
                   " FROM events WHERE action = 'note');")
     report = json.loads(export_text(day_db, "json"))
     assert report["verification"]["ok"] is False
@@ -71,9 +64,7 @@ def test_a_payload_that_is_no_longer_json_is_kept_and_flagged(day_db):
 
 
 def test_deleted_events_are_reported(day_db):
-    conn = sqlite3.connect(day_db)
-    conn.executescript("DROP TRIGGER events_no_delete; DELETE FROM events WHERE action = 'decision.rollback';")
-    conn.close()
+    tamper(day_db, "DELETE FROM events WHERE action = 'decision.rollback';")
     md = export_text(day_db, "md")
     assert "event 17: expected id 16 (events missing)" in md.split("\n## ")[0]
 

@@ -10,6 +10,8 @@ from warroom.store.db import StoreError, network_filesystem
 from warroom.store.schema import SCHEMA_VERSION
 from warroom.store.store import Store
 
+from ..conftest import tamper
+
 
 def test_new_file_is_shared_with_the_group(db_path):
     assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o660
@@ -75,17 +77,11 @@ def test_decisions_are_never_edited(store):
             store.conn.execute(sql)
 
 
-def _tamper(path, sql):
-    conn = sqlite3.connect(path)
-    conn.executescript("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;" + sql)
-    conn.close()
-
-
 def test_verify_finds_an_altered_event(db_path):
     with Store(db_path, "a") as store:
         commands.note(store, "first")
         commands.note(store, "second")
-    _tamper(db_path, "UPDATE events SET payload = replace(payload, 'first', 'FIRST') WHERE id = 2;")
+    tamper(db_path, "UPDATE events SET payload = replace(payload, 'first', 'FIRST') WHERE id = 2;")
     with Store(db_path, "a") as store:
         assert store.verify() == ["event 2: hash does not match its content (altered)"]
 
@@ -94,7 +90,7 @@ def test_verify_finds_a_deleted_event(db_path):
     with Store(db_path, "a") as store:
         for text in "abc":
             commands.note(store, text)
-    _tamper(db_path, "DELETE FROM events WHERE id = 3;")
+    tamper(db_path, "DELETE FROM events WHERE id = 3;")
     with Store(db_path, "a") as store:
         problems = store.verify()
     assert "event 4: expected id 3 (events missing)" in problems
