@@ -8,14 +8,12 @@ import json
 from dataclasses import dataclass
 
 from ..domain import figures
-from ..domain.kinds import IncidentStatus
-from .replay import Board
+from .replay import MITIGATED, Board, incident_number
 from .source import Row
 from .times import duration
 
 STEP_VERBS = {"start": "started", "done": "done", "fail": "FAILED", "skip": "skipped",
               "block": "blocked", "unblock": "unblocked"}
-SETTLING = {IncidentStatus.MITIGATED, IncidentStatus.RESOLVED}
 
 
 @dataclass(frozen=True)
@@ -73,8 +71,8 @@ def _incident_update(e: Row, p: dict, known: Known) -> str:
     changes = []
     if p["status"] != p["from"]:
         changes.append(f"{p['from']} → {p['status']}")
-        incident = known.board.incidents.get(int(e.entity_id.removeprefix("INC-")))
-        if p["status"] in SETTLING and incident:
+        incident = known.board.incidents.get(incident_number(e.entity_id))
+        if p["status"] in MITIGATED and incident:
             changes[-1] += f", {duration(e.happened_at - incident['opened_at'])} after it opened"
     if p["severity"] != p["previous_severity"]:
         changes.append(f"SEV{p['previous_severity']} → SEV{p['severity']}")

@@ -17,6 +17,7 @@ from typing import Protocol, TextIO
 from . import source
 from .blocks import Block, Entry, Heading, Listing, Log, Paragraph
 from .describe import what
+from .replay import incident_number
 from .report import Report
 from .source import Row
 
@@ -160,5 +161,5 @@ def incident_histories(report: Report) -> Iterator[Block]:
 
 def _incident_number(row: Row) -> int:
     if row.action == "risk.trigger":
-        return int(_payload(row).get("incident", "INC-0").removeprefix("INC-"))
-    return int((row.entity_id or "INC-0").removeprefix("INC-"))
+        return incident_number(_payload(row).get("incident", "INC-0"))
+    return incident_number(row.entity_id or "INC-0")

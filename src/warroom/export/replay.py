@@ -26,6 +26,11 @@ HOLDING = {DecisionKind.NO_GO, DecisionKind.HOLD}
 RELEASING = {DecisionKind.GO, DecisionKind.RESUME}
 
 
+def incident_number(ref: str) -> int:
+    """'INC-12' -> 12."""
+    return int(ref.removeprefix("INC-"))
+
+
 class JournalError(ValueError):
     """A journal the board cannot be rebuilt from."""
 
@@ -107,7 +112,7 @@ class Board:
         self._add_incident(e, p["ref"], p["title"], p["severity"], p["owner"], p["step"], p["risk"])
 
     def _add_incident(self, e: Row, ref: str, title: str, severity: int, owner, step, risk) -> None:
-        number = int(ref.removeprefix("INC-"))
+        number = incident_number(ref)
         self.incidents[number] = {
             "number": number, "ref": ref, "title": title, "severity": severity,
             "status": IncidentStatus.OPEN.value, "owner": owner, "step": step, "risk": risk,
@@ -115,7 +120,7 @@ class Board:
             "opened_by": e.operator, "recorded_at": e.recorded_at, "rev": e.id}
 
     def _update_incident(self, e: Row, p: dict) -> None:
-        row = self.incidents[int(e.entity_id.removeprefix("INC-"))]
+        row = self.incidents[incident_number(e.entity_id)]
         if p["status"] != p["from"]:  # a note-only update changes no status
             row["status"] = p["status"]
             if p["status"] in MITIGATED and row["mitigated_at"] is None:
