@@ -1,6 +1,7 @@
 """The console under load: the longest event-loop stall with 50,000 journal events and 2,000
 incidents, while opening (load, then every screen) and while a burst of 500 events arrives
-from another process; and the console process's peak memory.
+from another process; and the console process's peak memory. The baseline, in the same run:
+a bare Textual app (a header, a label, a footer) under the same stall meter and key presses.
 
     python bench/ui_load.py [--db PATH] [--events 50000] [--incidents 2000] [--burst 500]
 
@@ -67,6 +68,30 @@ class StallMeter:
         return worst * 1000
 
 
+async def bare_app() -> dict:
+    """The baseline: what the same meter sees on an app with nothing to show."""
+    from textual.app import App
+    from textual.widgets import Footer, Header, Label
+
+    class Bare(App):
+        def compose(self):
+            yield Header()
+            yield Label("bare app")
+            yield Footer()
+
+    meter = StallMeter()
+    meter_task = asyncio.create_task(meter.run())
+    await asyncio.sleep(0.05)
+    async with Bare().run_test(size=(120, 40)) as pilot:
+        meter.take()
+        for key in "12345616":
+            await pilot.press(key)
+            await pilot.pause(0.5)
+        stall = meter.take()
+    meter_task.cancel()
+    return {"stall_ms": round(stall, 1), "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
 async def console(path: Path, expect_burst: int) -> dict:
     from warroom.app import WarRoomApp
 
@@ -109,7 +134,11 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=2_000)
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--console", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bare:
+        print(json.dumps(asyncio.run(bare_app())), flush=True)
+        return
     if args.console:
         print(json.dumps(asyncio.run(console(args.db, args.burst))), flush=True)
         return
@@ -124,14 +153,17 @@ def main() -> None:
     child.stdin.flush()
     figures = json.loads(child.stdout.readline())
     child.wait()
+    bare = json.loads(subprocess.run([sys.executable, __file__, "--bare"], capture_output=True, text=True,
+                                     check=True).stdout)
     worst = max(figures["open_stall_ms"], figures["burst_stall_ms"])
     print(f"ui_load: events {args.events} incidents {args.incidents} burst {args.burst}: "
           f"load {figures['load_ms']} ms, max stall at boot {figures['boot_stall_ms']} ms (Textual start-up), "
           f"opening and switching {figures['open_stall_ms']} ms (worst: {figures['worst_screen']}), "
-          f"during burst {figures['burst_stall_ms']} ms (goal < {STALL_GOAL_MS}: "
-          f"{'met' if worst < STALL_GOAL_MS else 'MISSED'}), peak memory {figures['peak_mb']} MB "
+          f"during burst {figures['burst_stall_ms']} ms; a bare Textual app {bare['stall_ms']} ms, "
+          f"ratio {worst / max(bare['stall_ms'], 1):.1f} (goal < {STALL_GOAL_MS}: "
+          f"{'met' if worst < STALL_GOAL_MS else 'MISSED'}); peak memory {figures['peak_mb']} MB, "
+          f"bare app {bare['peak_mb']} MB, ratio {figures['peak_mb'] / bare['peak_mb']:.2f} "
           f"(goal < {MEMORY_GOAL_MB}: {'met' if figures['peak_mb'] < MEMORY_GOAL_MB else 'MISSED'})")
-
 
 if __name__ == "__main__":
     main()

@@ -129,7 +129,7 @@ def main() -> None:
         ours = run_case("warroom", directory, 16, args.seconds * 2, 5.0)
         print(f"16 writers at 5 commands/s each: warroom {ours['commits_s']:.1f} commits/s, "
               f"p99 {ours['p99_ms']:.1f} ms (goal < 10), median {ours['median_ms']:.1f} ms, "
-              f"max {ours['max_ms']:.1f} ms (raw p99 {raw['p99_ms']:.1f} ms); "
+              f"max {ours['max_ms']:.1f} ms (raw p99 {raw['p99_ms']:.1f} ms, ratio {ours['p99_ms'] / raw['p99_ms']:.2f}x); "
               f"errors {ours['errors']}, lost {ours['lost']}", flush=True)
 
 
