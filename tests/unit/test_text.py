@@ -1,5 +1,5 @@
 """How typed and planned text is prepared for the screen."""
-from warroom.widgets.text import reflow, safe
+from warroom.widgets.text import reflow
 
 
 def test_reflow_joins_hand_wrapped_lines_and_keeps_meaningful_breaks():
@@ -22,7 +22,3 @@ def test_reflow_leaves_single_lines_and_empty_text_alone():
     assert reflow("") == ""
     assert reflow("one line") == "one line"
 
-
-def test_safe_shows_controls_and_markup_literally():
-    shown = safe("[bold]x\x1b[2J\x07", multiline=False)
-    assert shown.plain == "[bold]x␛[2J␇" and not shown.spans
