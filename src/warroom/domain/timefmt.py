@@ -79,21 +79,31 @@ def parse_planned(text: str, golive: datetime, tz: ZoneInfo) -> datetime:
     return parse_datetime(cleaned, tz)
 
 
+def parse_clock(text: str) -> time | None:
+    """'14:05' or '14:05:30' as a time of day; None when `text` is not written as one."""
+    clock = _CLOCK.match(text)
+    if clock is None:
+        return None
+    hour, minute, second = (int(g or 0) for g in clock.groups())
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"bad time {text!r}: no such clock time")
+    return time(hour, minute, second)
+
+
+def parse_ago(text: str, now: int) -> int | None:
+    """'-10m' as that long before `now`; None when `text` is not written so."""
+    ago = _AGO.match(text)
+    return None if ago is None else now - parse_duration(ago.group(1)) * 1000
+
+
 def parse_at(text: str, now: int, tz: ZoneInfo) -> int:
     """When something happened, as the scribe says it: an ISO time, 'HH:MM' (today in the
     war room's zone), or '-10m' (that long ago). Never more than a minute in the future."""
     cleaned = str(text).strip()
-    ago = _AGO.match(cleaned)
-    clock = _CLOCK.match(cleaned)
-    if ago:
-        moment = now - parse_duration(ago.group(1)) * 1000
-    elif clock:
-        hour, minute, second = (int(g or 0) for g in clock.groups())
-        if hour > 23 or minute > 59 or second > 59:
-            raise ValueError(f"bad time {text!r}: no such clock time")
-        today = from_ms(now, tz).date()
-        moment = to_ms(datetime.combine(today, time(hour, minute, second), tz))
-    else:
+    moment = parse_ago(cleaned, now)
+    if moment is None and (clock := parse_clock(cleaned)) is not None:
+        moment = to_ms(datetime.combine(from_ms(now, tz).date(), clock, tz))
+    if moment is None:
         moment = to_ms(parse_datetime(cleaned, tz))
     if moment > now + FUTURE_TOLERANCE_MS:
         raise ValueError(f"time {text!r} is in the future: a fact cannot happen later than now")

@@ -2,15 +2,12 @@
 display zone with UTC alongside."""
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ..domain import timefmt
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_AGO = re.compile(r"^-(\S+)$")
 MINUTE = 60_000
 
 
@@ -19,21 +16,17 @@ def parse_moment(text: str, *, golive: int, now: int, tz: ZoneInfo) -> int:
     so '00:30' after a 23:00 go-live is that night), 'H+90m' / 'H-1h' (go-live relative),
     '-10m' (that long before now) or an ISO time (naive: in `tz`)."""
     cleaned = str(text).strip()
-    clock, ago = _CLOCK.match(cleaned), _AGO.match(cleaned)
-    if clock:
+    if (clock := timefmt.parse_clock(cleaned)) is not None:
         return _nearest_to_golive(clock, golive, tz)
-    if ago:
-        return now - timefmt.parse_duration(ago.group(1)) * 1000
+    if (ago := timefmt.parse_ago(cleaned, now)) is not None:
+        return ago
     golive_at = timefmt.from_ms(golive, tz)
     return timefmt.to_ms(timefmt.parse_planned(cleaned, golive_at, tz))
 
 
-def _nearest_to_golive(clock: re.Match, golive: int, tz: ZoneInfo) -> int:
-    hour, minute, second = (int(g or 0) for g in clock.groups())
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"bad time {clock.string!r}: no such clock time")
+def _nearest_to_golive(clock: time, golive: int, tz: ZoneInfo) -> int:
     day = timefmt.from_ms(golive, tz).date()
-    candidates = (timefmt.to_ms(datetime.combine(day + timedelta(days=d), time(hour, minute, second), tz))
+    candidates = (timefmt.to_ms(datetime.combine(day + timedelta(days=d), clock, tz))
                   for d in (-1, 0, 1))
     return min(candidates, key=lambda t: abs(t - golive))
 
