@@ -266,7 +266,7 @@ class WarRoomApp(App):
         room, store = self.room, self.store
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(f" {views.t_label(now, room.golive)} ", "bold reverse")
-        text.append(f" {views.phase(room)} ", "bold")
+        text.append(f" {views.phase(room, now)} ", "bold")
         text.append(f" {views.hhmm(now, self.tz, seconds=True)} {self.tz.key} ")
         text.append_text(safe(f" as {store.operator} ", "italic", limit=30))
         if store.readonly:

@@ -88,11 +88,29 @@ def write_command(group, name: str, **settings):
         @functools.wraps(fn)
         def command(ctx: Context, at, **kwargs):
             with ctx.open() as store:
-                when = timefmt.parse_at(at, timefmt.now_ms(), store.zone()) if at else None
+                when = note = None
+                if at:
+                    earliest = store.query("SELECT MIN(planned_start) AS first FROM steps")[0]["first"]
+                    when = timefmt.parse_at(at, timefmt.now_ms(), store.zone(), earliest)
+                    note = timefmt.ambiguity(at, when, store.zone())
                 result = fn(store, at=when, **kwargs)
             report(ctx, result)
+            if note:
+                click.echo(f"note: {note}", err=True)
         return command
     return decorate
+
+
+def _moment(text: str, tz, earliest: int | None) -> int:
+    """A scribe's time, checked; an ambiguous wall-clock time is noted on stderr."""
+    when = timefmt.parse_at(text, timefmt.now_ms(), tz, earliest)
+    if note := timefmt.ambiguity(text, when, tz):
+        click.echo(f"note: {note}", err=True)
+    return when
+
+
+def _earliest(store: Store) -> int | None:
+    return store.query("SELECT MIN(planned_start) AS first FROM steps")[0]["first"]
 
 
 def report(ctx: Context, result: dict) -> None:
@@ -124,19 +142,23 @@ def main(ctx: click.Context, db: Path, operator: str, readonly: bool) -> None:
 @click.argument("plan", type=click.Path(path_type=Path), required=False)
 @click.option("--demo", is_flag=True, help="Use the built-in demo plan.")
 @click.option("--force", is_flag=True, help="Replace an existing war room (the old file is kept aside).")
+@click.option("--at", "at", metavar="TIME",
+              help="When the plan took effect: its people hold their roles from then (default: the plan's start).")
 @json_option
 @click.pass_obj
 @guarded
-def init(ctx: Context, plan: Path | None, demo: bool, force: bool) -> None:
+def init(ctx: Context, plan: Path | None, demo: bool, force: bool, at: str | None) -> None:
     """Create a war room file from a plan."""
     from .plan.loader import load_demo_plan
 
     if bool(plan) == demo:
         raise click.UsageError("give a PLAN file or --demo (one of them)")
     loaded = load_demo_plan() if demo else _load_or_exit(plan)
+    earliest = min((s.planned_start for s in loaded.steps), default=None)
+    when = _moment(at, timefmt.zone(loaded.timezone), earliest) if at else None
     aside = _make_room(ctx.db, force)
     with Store.create(ctx.db, ctx.operator) as store:
-        result = commands.init(store, loaded)
+        result = commands.init(store, loaded, at=when)
     if ctx.as_json:
         click.echo(json.dumps(result | {"db": str(ctx.db), "kept_aside": aside}))
     else:
@@ -223,7 +245,7 @@ def status(ctx: Context, as_of: str | None) -> None:
     click.echo(f"steps: {counts} of {steps['total']}; {steps['late']} late")
     if result["in_progress"]:
         click.echo(f"in progress: {', '.join(result['in_progress'])}")
-    by_sev = ", ".join(f"{k} {v}" for k, v in incidents["by_severity"].items()) or "none"
+    by_sev = ", ".join(f"{k} {v}" for k, v in incidents["open_by_severity"].items()) or "none"
     click.echo(f"incidents: {incidents['open']} open of {incidents['total']} ({by_sev})")
     latest = result["latest_decision"]
     if latest:
@@ -263,7 +285,7 @@ def _status_as_of(store: Store, text: str) -> dict:
 @click.option("--note", help="Why (required for fail, skip and --force).")
 @click.option("--force", is_flag=True, help="Start even though dependencies or a hold say no (recorded).")
 def step(store: Store, at, action: str, step_id: str, note: str | None, force: bool) -> dict:
-    """Move a runbook step: start, done, fail, skip, block, unblock."""
+    """Move a runbook step: start, done, fail, skip, block, unblock, or reopen a settled one."""
     return commands.step(store, action, step_id, note=note, force=force, at=at)
 
 
@@ -271,10 +293,12 @@ def step(store: Store, at, action: str, step_id: str, note: str | None, force: b
 @click.argument("gate")
 @click.argument("role")
 @click.argument("verdict", type=click.Choice([v.value for v in Verdict]))
-@click.option("--note", help="The signer's comment.")
-def signoff(store: Store, at, gate: str, role: str, verdict: str, note: str | None) -> dict:
-    """Record a role's go or no-go at a gate."""
-    return commands.signoff(store, gate, role, verdict, note=note, at=at)
+@click.option("--note", help="The signer's comment (required with --force).")
+@click.option("--force", is_flag=True,
+              help="Sign although you do not hold the role, or pass a gate whose dependencies are not done (recorded).")
+def signoff(store: Store, at, gate: str, role: str, verdict: str, note: str | None, force: bool) -> dict:
+    """Record a role's go or no-go at a gate, as the person who holds the role."""
+    return commands.signoff(store, gate, role, verdict, note=note, force=force, at=at)
 
 
 @main.group()
@@ -298,9 +322,35 @@ def incident_open(store: Store, at, title: str, sev: int, step_id, risk, owner) 
 @click.option("--status", type=click.Choice([s.value for s in IncidentStatus]))
 @click.option("--sev", type=click.IntRange(1, 4))
 @click.option("--note")
-def incident_update(store: Store, at, ref: str, status, sev, note) -> dict:
-    """Change an incident's status or severity, or add an update."""
-    return commands.update_incident(store, ref, status=status, severity=sev, note=note, at=at)
+@click.option("--title", help="A better title (the journal keeps the old one).")
+def incident_update(store: Store, at, ref: str, status, sev, note, title) -> dict:
+    """Change an incident's status, severity or title, or add an update."""
+    return commands.update_incident(store, ref, status=status, severity=sev, note=note, title=title, at=at)
+
+
+@main.command()
+@click.argument("event_id", metavar="EVENT", type=int)
+@click.option("--at", "at", metavar="TIME", required=True, help="When it really happened.")
+@click.option("--why", required=True, help="Why the time was wrong.")
+@json_option
+@click.pass_obj
+@guarded
+def correct(ctx: Context, event_id: int, at: str, why: str) -> None:
+    """Say that journal event EVENT happened at another time (the journal keeps both)."""
+    with ctx.open() as store:
+        report(ctx, commands.correct(store, event_id, _moment(at, store.zone(), _earliest(store)), why))
+
+
+@main.command()
+@click.argument("event_id", metavar="EVENT", type=int)
+@click.option("--why", required=True, help="Why it did not happen.")
+@json_option
+@click.pass_obj
+@guarded
+def retract(ctx: Context, event_id: int, why: str) -> None:
+    """Say that journal event EVENT did not happen (the journal keeps it, marked)."""
+    with ctx.open() as store:
+        report(ctx, commands.retract(store, event_id, why))
 
 
 @main.group()

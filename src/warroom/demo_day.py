@@ -3,7 +3,9 @@ now, and the day so far replayed through the real commands, each at the minute i
 
 Every line of DAY is (minutes from go-live H, who records it, the command). A no-go at the
 go-live gate, a migration that locks the orders table (SEV1, mitigated in 12 minutes), a
-sponsor update that comes late, a 3-D Secure issue during the ramp, a night hand-over.
+sponsor update that comes late, a 3-D Secure issue during the ramp, a night hand-over; and
+what a scribe does: facts typed minutes after they happened (they take their place in
+time) and one correction of a time typed wrong.
 """
 from __future__ import annotations
 
@@ -37,6 +39,20 @@ def _signoffs(gate, minute, *roles_who, verdict="go"):
 
 def _kpis(minute, **values):
     return [(minute, LEO, do(c.record_kpi, kpi=key, value=v)) for key, v in values.items()]
+
+
+def _late(typed, happened, who, command):
+    """A fact typed at minute `typed` that happened at minute `happened`."""
+    return typed, who, lambda store, at: command(store, at=at - (typed - happened) * MINUTE)
+
+
+def _corrected(typed, who, action, entity_id, minute, why):
+    """At minute `typed`, the last `action` on `entity_id` is said to have happened at `minute`."""
+    def correct(store: Store, at: int) -> dict:
+        event = store.query("SELECT id FROM events WHERE action = ? AND entity_id = ? ORDER BY id DESC LIMIT 1",
+                            (action, entity_id))[0]["id"]
+        return c.correct(store, event, at - (typed - minute) * MINUTE, why, stated_at=at)
+    return typed, who, correct
 
 
 def _comm(minute, audience, text):
@@ -129,6 +145,8 @@ DAY = sorted([
     *_steps(("notify-go", CHLOE, 10, 14)),
     *_steps(("maintenance-on", ZOE, 15, 24), ("db-snapshot", JOAQUIN, 25, 33), ("db-migration", JOAQUIN, 34, 71)),
     (52, JOAQUIN, do(c.trigger_risk, risk_id="migration-lock", note="ALTER waits on a lock held by a reporting query")),
+    _late(61, 56, LEO, do(c.update_incident, ref="INC-1", note="DBA on-call joined the bridge; BI owner paged")),
+    _corrected(26, LEO, "step.done", "notify-go", 12, "Chloé sent the GO notice at 12, typed it at 14"),
     (54, ZOE, do(c.update_incident, ref="INC-1", status="investigating", note="pg_stat_activity: BI export holds AccessShare on orders")),
     (58, LEO, do(c.note, text="Nobody knew the BI export ran at 20:45: freeze batch jobs in the plan.", tags=("retro",))),
     (64, ZOE, do(c.update_incident, ref="INC-1", status="mitigated", note="BI export cancelled; migration resumed")),
@@ -140,6 +158,9 @@ DAY = sorted([
                     step="ramp-5", owner="tech_lead")),
     (150, KARIM, do(c.update_incident, ref="INC-2", status="investigating", note="Only cards of one issuer; PSP ticket opened")),
     *_kpis(140, p95_latency=870, payment_error_rate=0.7),
+    _late(152, 136, LEO, do(c.record_kpi, kpi="checkout_conversion", value=62.4)),
+    _late(153, 147, LEO, do(c.note, text="3-D Secure refusals first seen by support at H+2h27, before the alert.",
+                            tags=("retro",))),
     *_kpis(160, p95_latency=840, payment_error_rate=0.6, checkout_conversion=63.2),
     *_steps(("ramp-25", KARIM, 165, 210)),
     (200, KARIM, do(c.update_incident, ref="INC-2", status="mitigated", note="PSP enabled the issuer fallback")),

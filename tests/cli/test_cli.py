@@ -24,6 +24,9 @@ def events(db_path):
         return store.query("SELECT * FROM events ORDER BY id")
 
 
+EVENT = object()  # stands for the id of the event the command recorded
+
+
 def test_every_write_prints_what_it_recorded_and_json_gives_ids(run, db_path):
     cases = [
         (["step", "start", "prepare"], {"step": "prepare", "status": "in_progress"}),
@@ -32,21 +35,23 @@ def test_every_write_prints_what_it_recorded_and_json_gives_ids(run, db_path):
          {"incident": "INC-1", "status": "mitigated", "severity": 2}),
         (["signoff", "gate-go", "rm", "go", "--note", "ready"], {"gate": "gate-go", "gate_state": "waiting"}),
         (["risk", "trigger", "db-lock"], {"risk": "db-lock", "incident": "INC-2"}),
-        (["decide", "hold", "--by", "Alice Martin", "--why", "watch errors"], {"decision": 1, "kind": "hold"}),
+        (["decide", "hold", "--by", "Alice Martin", "--why", "watch errors"],
+         {"decision": EVENT, "kind": "hold", "forced": False}),
         (["assign", "qa", "Dana Ito", "--contact", "+81"], {"role": "qa", "person": "Dana Ito"}),
-        (["comm", "log", "sponsors", "On track", "--draft"], {"message": 1}),
-        (["comm", "send", "1"], {"message": 1}),
+        (["comm", "log", "sponsors", "On track", "--draft"], {"message": EVENT}),  # a message is named by its event
+        (["comm", "send", "9"], {"message": 9}),
         (["kpi", "record", "conversion", "3.2"], {"kpi": "conversion", "value": 3.2}),
-        (["note", "slow deploy", "--tag", "retro"], {"note": 1}),
+        (["note", "slow deploy", "--tag", "retro"], {"note": EVENT}),
         (["risk", "close", "db-lock"], {"risk": "db-lock"}),
     ]
     for args, expected in cases:
         result = run(*args, "--json")
         assert result.exit_code == 0, result.output
-        output = json.loads(result.output)
-        assert output == {"event": events(db_path)[-1]["id"], **expected}
+        event = events(db_path)[-1]["id"]
+        assert json.loads(result.output) == {"event": event, **{k: event if v is EVENT else v
+                                                                 for k, v in expected.items()}}
     human = run("note", "plain output")
-    assert human.exit_code == 0 and human.output.startswith("recorded: note 2 (event ")
+    assert human.exit_code == 0 and human.output.startswith(f"recorded: note {event + 1} (event {event + 1})")
 
 
 def test_at_sets_happened_at_in_the_war_rooms_zone(run, db_path):
@@ -84,7 +89,7 @@ def test_status_json(run):
     assert result["name"] == "Test go-live" and result["golive_iso"] == "2026-11-24T20:00:00+01:00"
     assert result["steps"]["in_progress"] == 1 and result["incidents"]["by_severity"] == {"SEV1": 1}
     assert (result["decisions"], result["messages"], result["events"]) == (0, 0, 3)
-    assert "phase before" in run("status").output
+    assert "phase day" in run("status").output  # go-live (2026-11-24 20:00) is past, no day step done
 
 
 def test_verify_ok_and_broken(run, db_path):

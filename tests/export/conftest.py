@@ -50,11 +50,12 @@ def seed_day(path: Path) -> None:
     - KPIs: conversion 3.0 then 3.4 (met, target 3.3); p95 950 ms (not met, target 800).
     - A retro note at 21:50; risk cold-cache closed at 22:05.
     """
-    with Store(path, SCRIBE) as s, Store(path, "Bob Chen") as bob:
-        c.signoff(s, "gate-go", "rm", "go", note="ready", at=at("19:32"))
-        c.signoff(s, "gate-go", "qa", "no-go", note="2 regressions open", at=at("19:35"))
+    with Store(path, SCRIBE) as s, Store(path, "Bob Chen") as bob, \
+            Store(path, "Alice Martin") as alice, Store(path, "Chloé Dubois") as chloe:
+        c.signoff(alice, "gate-go", "rm", "go", note="ready", at=at("19:32"))
+        c.signoff(chloe, "gate-go", "qa", "no-go", note="2 regressions open", at=at("19:35"))
         c.decide(s, "no-go", "Alice Martin", "QA found 2 regressions", step="gate-go", at=at("19:36"))
-        c.signoff(s, "gate-go", "qa", "go", note="regressions fixed", at=at("19:44"))
+        c.signoff(chloe, "gate-go", "qa", "go", note="regressions fixed", at=at("19:44"))
         c.decide(s, "go", "Alice Martin", "All gates green", step="gate-go", at=at("19:45"))
         c.step(bob, "start", "deploy", at=at("20:00"))
         c.log_message(s, "support", "Deploy under way", at=at("20:20"))
@@ -115,8 +116,8 @@ def hostile_db(tmp_path_factory):
     """A war room where every piece of typed text, and the operators' names, are hostile."""
     path = create_room(tmp_path_factory.mktemp("hostile") / "hostile.db")
     with Store(path, f"Mallory {HOSTILE}") as s:
-        c.signoff(s, "gate-go", "rm", "go", note=HOSTILE, at=at("19:30"))
-        c.signoff(s, "gate-go", "qa", "go", note=HOSTILE, at=at("19:31"))
+        c.signoff(s, "gate-go", "rm", "go", note=HOSTILE, force=True, at=at("19:30"))
+        c.signoff(s, "gate-go", "qa", "go", note=HOSTILE, force=True, at=at("19:31"))
         c.decide(s, "go", HOSTILE, HOSTILE, at=at("19:40"))
         c.step(s, "start", "deploy", at=at("20:00"))
         c.step(s, "fail", "deploy", note=HOSTILE, at=at("20:10"))

@@ -1,17 +1,18 @@
 """JSON, schema warroom.export v1: another tool can rebuild the day from it."""
 import json
 
-from warroom.export.replay import replay
-from warroom.export.source import Row
+from warroom.domain.events import Event
 from warroom.store.journal import GENESIS, chain_hash, to_json
+from warroom.store.rebuild import replay
 
 from .conftest import at, export_text
 
 STATE_ROWS = ("roles", "assignments", "signoffs", "incidents", "decisions", "audiences", "kpis")
 
 
-def rows_of(journal: list[dict]) -> list[Row]:
-    return [Row(**{**e, "payload": to_json(e["payload"])}) for e in journal]
+def events_of(journal: list[dict]) -> list[Event]:
+    return [Event(*(e[k] for k in ("id", "happened_at", "recorded_at", "operator", "action", "entity",
+                                   "entity_id", "payload"))) for e in journal]
 
 
 def test_header_names_the_schema_and_the_window(known_day):
@@ -38,10 +39,11 @@ def test_the_journal_is_complete_in_id_order_and_its_chain_checks_out(known_day)
 
 def test_replaying_the_exported_journal_gives_the_exported_state(known_day):
     report = json.loads(export_text(known_day, "json"))
-    board = replay(rows_of(report["journal"]))
+    board = replay(events_of(report["journal"]))
     state = report["state"]
-    rebuilt = {"roles": list(board.roles.values()), "assignments": board.assignments, "signoffs": board.signoffs,
-               "incidents": board.incident_list(), "decisions": board.decisions,
+    rebuilt = {"roles": list(board.roles.values()), "assignments": list(board.assignments.values()),
+               "signoffs": list(board.signoffs.values()),
+               "incidents": board.incident_list(), "decisions": list(board.decisions.values()),
                "audiences": list(board.audiences.values()), "kpis": list(board.kpis.values())}
     for name in STATE_ROWS:
         assert json.loads(json.dumps(rebuilt[name])) == state[name], name

@@ -81,7 +81,7 @@ def test_rollback_and_no_go_in_the_summary(outputs, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_late_sponsor_update(outputs, fmt):
-    assert "Message 3 sent to sponsors (email), 25m late against the cadence" in text(outputs, fmt)
+    assert re.search(r"Message \d+ sent to sponsors \(email\), 25m late against the cadence", text(outputs, fmt))
 
 
 @pytest.mark.parametrize("fmt", HUMAN)
@@ -97,8 +97,8 @@ def test_late_updates_against_cadence(outputs, fmt):
 def test_kpis_baseline_target_last_reading_met(outputs, fmt):
     shown = text(outputs, fmt)
     conversion = next(line for line in shown.splitlines() if line.lstrip("| ").startswith("Checkout conversion"))
-    assert "3.1 %" in conversion and "3.3 % (higher is better)" in conversion
-    assert "3.4 % at 2026-11-10 22:00 CET (21:00 UTC) | met" in conversion
+    assert "3.1%" in conversion and "3.3% (higher is better)" in conversion
+    assert "3.4% at 2026-11-10 22:00 CET (21:00 UTC) | met" in conversion
     p95 = next(line for line in shown.splitlines() if line.lstrip("| ").startswith("p95 latency"))
     assert "950 ms at 2026-11-10 21:30 CET (20:30 UTC) | not met" in p95
 
@@ -114,7 +114,7 @@ def test_hand_over_and_retro_note(outputs, fmt):
 def test_gate_with_every_signoff_and_risk_that_fired(outputs, fmt):
     shown = text(outputs, fmt)
     gate = shown[shown.index("Gates and sign-offs"):shown.index("Incidents\n")]
-    assert gate.count("Léo Scribe") == 3 and "2 regressions open" in gate and "regressions fixed" in gate
+    assert gate.count("Chloé Dubois") == 2 and gate.count("Alice Martin") == 1 and "2 regressions open" in gate and "regressions fixed" in gate
     assert "Risk db-lock (Migration locks the orders table) fired and became INC-1" in shown
     db_lock = next(line for line in shown.splitlines() if line.lstrip("| ").startswith("db-lock: Migration"))
     assert "triggered" in db_lock and "2026-11-10 20:58 CET (19:58 UTC), INC-1" in db_lock

@@ -39,3 +39,26 @@ def test_times_shown_in_the_zone_with_utc_alongside():
     assert face.day(at("21:05")) == "Tuesday 10 November 2026"
     assert face.iso_both(at("21:05") + 7_123) == ("2026-11-10T20:05:07.123Z", "2026-11-10T21:05:07.123+01:00")
     assert Clockface(ZoneInfo("UTC")).at(at("21:05")) == "2026-11-10 20:05 UTC"
+
+
+def test_a_wall_clock_time_is_read_as_at_reads_it():
+    spring, autumn = (timefmt.to_ms(timefmt.parse_datetime(t, PARIS)) for t in ("2026-03-29T12:00", "2026-10-25T12:00"))
+    with pytest.raises(ValueError, match="02:30 does not exist on 2026-03-29 in Europe/Paris"):
+        parse_moment("02:30", golive=spring, now=NOW, tz=PARIS)
+    later = timefmt.to_ms(timefmt.parse_datetime("2026-10-25T01:30Z", PARIS))
+    assert parse_moment("02:30", golive=autumn, now=NOW, tz=PARIS) == later
+    assert parse_moment("2026-10-25T02:30", golive=autumn, now=NOW, tz=PARIS) == later
+
+
+@pytest.mark.parametrize("text", ["-1000000d", "H-1000000d", "H+99999999999999d", "0001-01-01T00:00-12:00"])
+def test_a_moment_out_of_range_is_a_clean_value_error(text):
+    with pytest.raises(ValueError) as refused:
+        parse_moment(text, golive=GOLIVE, now=NOW, tz=PARIS)
+    assert type(refused.value) is ValueError
+
+
+def test_an_instant_out_of_any_calendar_is_shown_as_such():
+    face, ancient = Clockface(PARIS), -84_604_449_600_000
+    shown = f"⟨invalid time {ancient} ms⟩"
+    assert face.at(ancient) == face.clock(ancient) == face.day(ancient) == face.iso_utc(ancient) == shown
+    assert face.iso_both(ancient) == (shown, shown)

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from warroom.domain.rules import RuleError
+from warroom.domain.timefmt import now_ms
 from warroom.store import commands, queries
 from warroom.store.store import Store
 
@@ -63,10 +64,11 @@ def test_step_waits_for_its_dependencies_unless_forced_with_a_reason(store):
     commands.step(store, "start", "smoke", force=True, note="hotfix path")
     row = step_row(store, "smoke")
     assert row["status"] == "in_progress" and row["forced"] == 1 and row["reason"] == "hotfix path"
-    assert json.loads(last_event(store)["payload"])["forced"] == ["waits for deploy"]
+    assert json.loads(last_event(store)["payload"])["force"] is True
 
 
 def test_skipped_dependency_no_longer_holds(store):
+    commands.assign(store, "qa", "Alice Martin")  # she signs for both roles
     commands.step(store, "skip", "prepare", note="done last week")
     commands.signoff(store, "gate-go", "rm", "go")
     commands.signoff(store, "gate-go", "qa", "go")
@@ -92,6 +94,7 @@ def test_block_and_unblock(store):
 
 
 def test_gate_passes_when_every_role_said_go(store):
+    commands.assign(store, "qa", "Alice Martin")  # she signs for both roles
     commands.step(store, "start", "prepare")
     commands.step(store, "done", "prepare")
     commands.step(store, "start", "gate-go")
@@ -119,6 +122,7 @@ def test_signoff_rules(store):
 
 
 def test_no_go_holds_the_runbook_until_a_decision(store):
+    commands.assign(store, "qa", "Alice Martin")  # she signs for both roles
     commands.step(store, "skip", "prepare", note="n/a")
     commands.signoff(store, "gate-go", "qa", "no-go", note="regression in refunds")
     assert store.meta()["hold"] == "no-go from qa at gate gate-go"
@@ -134,14 +138,14 @@ def test_no_go_holds_the_runbook_until_a_decision(store):
 
 
 def test_hold_and_go_decisions(store):
-    commands.decide(store, "hold", "Alice Martin", "payment provider degraded")
+    hold = commands.decide(store, "hold", "Alice Martin", "payment provider degraded")["decision"]
     assert "hold decided by Alice Martin" in store.meta()["hold"]
     commands.decide(store, "go", "Alice Martin", "provider back")
     assert store.meta()["hold"] == ""
     rows = store.query("SELECT kind, decided_by, recorded_by, supersedes FROM decisions ORDER BY id")
     assert rows == [
         {"kind": "hold", "decided_by": "Alice Martin", "recorded_by": "Alice Martin", "supersedes": None},
-        {"kind": "go", "decided_by": "Alice Martin", "recorded_by": "Alice Martin", "supersedes": 1},
+        {"kind": "go", "decided_by": "Alice Martin", "recorded_by": "Alice Martin", "supersedes": hold},
     ]
 
 
@@ -153,7 +157,7 @@ def test_rollback_needs_a_role_that_may_decide_it(store):
     commands.decide(store, "rollback", "Bob Chen", "RM unreachable", force=True)
     assert store.query("SELECT decided_by, forced FROM decisions ORDER BY id") == [
         {"decided_by": "alice martin", "forced": 0}, {"decided_by": "Bob Chen", "forced": 1}]
-    assert json.loads(last_event(store)["payload"])["forced"] is True
+    assert json.loads(last_event(store)["payload"])["force"] is True
 
 
 def test_decision_needs_a_decider_and_a_rationale(store):
@@ -184,7 +188,7 @@ def test_incidents_number_themselves_and_keep_their_history(store):
 
 def test_incident_rules(store):
     commands.open_incident(store, "x", 3)
-    with pytest.raises(RuleError, match="needs a status, a severity or a note"):
+    with pytest.raises(RuleError, match="needs a status, a severity, a title or a note"):
         commands.update_incident(store, "INC-1")
     with pytest.raises(RuleError, match="unknown incident 'INC-9'"):
         commands.update_incident(store, "INC-9", note="x")
@@ -198,12 +202,12 @@ def test_incident_rules(store):
 
 
 def test_a_note_on_a_resolved_incident_keeps_its_resolution_time(store):
-    commands.open_incident(store, "x", 3)
-    t0 = last_event(store)["happened_at"]
-    commands.update_incident(store, "INC-1", status="resolved", at=t0 - MIN)
+    t0 = now_ms() - 2 * MIN
+    commands.open_incident(store, "x", 3, at=t0)
+    commands.update_incident(store, "INC-1", status="resolved", at=t0 + MIN)
     commands.update_incident(store, "INC-1", note="post-mortem scheduled")
     commands.update_incident(store, "INC-1", severity=4)
-    assert store.query("SELECT resolved_at FROM incidents")[0]["resolved_at"] == t0 - MIN
+    assert store.query("SELECT resolved_at FROM incidents")[0]["resolved_at"] == t0 + MIN
 
 
 def test_a_fired_risk_links_the_step_running_now(store):
@@ -241,14 +245,14 @@ def test_assignment_hand_over_keeps_history(store):
 
 def test_messages_drafts_and_sending(store):
     commands.log_message(store, "sponsors", "Go-live on track")
-    commands.log_message(store, "support", "Expect questions about refunds", draft=True, channel="phone")
+    draft = commands.log_message(store, "support", "Expect questions about refunds", draft=True, channel="phone")["message"]
     rows = store.query("SELECT audience, channel, status, sent_at FROM messages ORDER BY id")
     assert rows[0]["channel"] == "email" and rows[0]["status"] == "sent" and rows[0]["sent_at"]
     assert rows[1] == {"audience": "support", "channel": "phone", "status": "draft", "sent_at": None}
-    commands.send_message(store, 2)
-    assert store.query("SELECT status FROM messages WHERE id=2")[0]["status"] == "sent"
+    commands.send_message(store, draft)
+    assert store.query("SELECT status FROM messages WHERE id=?", (draft,))[0]["status"] == "sent"
     with pytest.raises(RuleError, match="already sent"):
-        commands.send_message(store, 2)
+        commands.send_message(store, draft)
     with pytest.raises(RuleError, match="unknown audience"):
         commands.log_message(store, "press", "hello")
 
@@ -297,7 +301,7 @@ def test_status_counts(store):
     assert result["steps"]["in_progress"] == 1 and result["steps"]["pending"] == 5
     assert result["incidents"]["by_severity"] == {"SEV1": 1, "SEV3": 1}
     assert result["incidents"]["by_status"] == {"open": 1, "resolved": 1} and result["incidents"]["open"] == 1
-    assert (result["messages"], result["events"], result["phase"]) == (1, 6, "before")
+    assert (result["messages"], result["events"], result["phase"]) == (1, 6, "day")  # go-live has passed, no day step is settled
 
 
 def test_readonly_store_refuses_writes(db_path):

@@ -74,6 +74,10 @@ async def test_a_kpi_value_that_is_not_a_number_records_nothing(db_path):
 
 
 async def test_runbook_start_done_and_the_gate(db_path):
+    from warroom.store import commands
+    from warroom.store.store import Store
+    with Store(db_path, "Alice Martin") as store:
+        commands.assign(store, "qa", "Alice Martin")  # she signs for both roles
     app = console(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -261,16 +265,16 @@ async def test_comms_filter_shows_one_audience(db_path):
     from warroom.store import commands
     from warroom.store.store import Store
     with Store(db_path, "Bob") as store:
-        commands.log_message(store, "sponsors", "to sponsors")
-        commands.log_message(store, "support", "to support")
+        sponsors = str(commands.log_message(store, "sponsors", "to sponsors")["message"])
+        support = str(commands.log_message(store, "support", "to support")["message"])
     app = console(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("5", "f")
         await settle(pilot)
-        assert app.screen.messages_table.keys == {"1"}
+        assert app.screen.messages_table.keys == {sponsors}
         await pilot.press("f")
-        assert app.screen.messages_table.keys == {"1", "2"}
+        assert app.screen.messages_table.keys == {sponsors, support}
 
 
 async def test_timeline_note_with_tags_filter_and_older_pages(db_path):
@@ -308,7 +312,7 @@ async def test_help_lists_every_key_and_q_quits(db_path):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         listing = app.screen.listing().plain
-        for description in ("Sign gate", "Open incident", "Assign / hand over", "Mark sent", "Older events",
+        for description in ("Sign gate", "Open incident", "Assign / hand over", "Mark sent", "Earlier events", "Correct time", "Retract",
                             "KPI reading", "Comms", "Quit"):
             assert description in listing
         await pilot.press("escape")

@@ -11,12 +11,13 @@ def planned_end(step: Mapping) -> int:
     return step["planned_start"] + step["planned_duration"] * 1000
 
 
-def current_phase(steps: Iterable[Mapping]) -> Phase:
-    """The phase of the first step in runbook order that is not settled yet."""
-    for step in steps:
-        if StepStatus(step["status"]) not in SETTLED:
-            return Phase(step["phase"])
-    return Phase.AFTER
+def current_phase(steps: Iterable[Mapping], now: int, golive: int) -> Phase:
+    """The phase on the clock: `before` until go-live, `day` from go-live until every `day`
+    step is settled (however the `before` steps stand), `after` from then on."""
+    if now < golive:
+        return Phase.BEFORE
+    day_open = any(s["phase"] == Phase.DAY and StepStatus(s["status"]) not in SETTLED for s in steps)
+    return Phase.DAY if day_open else Phase.AFTER
 
 
 def start_slip(step: Mapping, now: int) -> int | None:

@@ -20,8 +20,9 @@ STEP_ACTIONS: dict[str, tuple[frozenset[StepStatus], StepStatus]] = {
     "skip": (frozenset({S.PENDING, S.BLOCKED, S.IN_PROGRESS}), S.SKIPPED),
     "block": (frozenset({S.PENDING}), S.BLOCKED),
     "unblock": (frozenset({S.BLOCKED}), S.PENDING),
+    "reopen": (frozenset({S.DONE, S.FAILED, S.SKIPPED}), S.PENDING),  # "server 8 was never deployed"
 }
-NEEDS_REASON = frozenset({"fail", "skip"})
+NEEDS_REASON = frozenset({"fail", "skip", "reopen"})
 SETTLED = frozenset({S.DONE, S.SKIPPED})  # a dependency in these states no longer holds anyone
 
 

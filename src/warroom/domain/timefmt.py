@@ -13,7 +13,9 @@ _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _RELATIVE = re.compile(r"^H(?:\s*([+-])\s*(\S+))?$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _AGO = re.compile(r"^-(\S+)$")
-FUTURE_TOLERANCE_MS = 60_000
+MINUTE = 60_000
+FUTURE_TOLERANCE_MS = MINUTE
+BEFORE_PLAN_MS = 30 * 86_400_000  # how long before the plan's first step a fact may be dated
 
 
 def parse_duration(text: str) -> int:
@@ -49,21 +51,93 @@ def to_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+# the instants a datetime can hold in any zone (a day of margin for the zone's offset)
+FIRST_MS = to_ms(datetime(1, 1, 2, tzinfo=timezone.utc))
+LAST_MS = to_ms(datetime(9999, 12, 30, tzinfo=timezone.utc))
+
+
+def in_range(ms: int) -> bool:
+    return FIRST_MS <= ms <= LAST_MS
+
+
+def invalid(ms: int) -> str:
+    """How an instant no calendar can show (an old journal may hold one) is written."""
+    return f"⟨invalid time {ms} ms⟩"
+
+
 def from_ms(ms: int, tz: ZoneInfo | timezone = timezone.utc) -> datetime:
+    """The instant in `tz`; a ValueError (never an OverflowError) when it is out of range."""
+    if not in_range(ms):
+        raise ValueError(f"{invalid(ms)}: out of range")
     return datetime.fromtimestamp(ms / 1000, tz)
+
+
+def show(ms: int, tz: ZoneInfo | timezone, pattern: str) -> str:
+    """The instant in `tz` formatted with strftime's `pattern`, or marked as invalid."""
+    return from_ms(ms, tz).strftime(pattern) if in_range(ms) else invalid(ms)
 
 
 def now_ms() -> int:
     return to_ms(datetime.now(timezone.utc))
 
 
-def parse_datetime(text: str, tz: ZoneInfo) -> datetime:
-    """ISO 8601 date-time; a naive one is read in the war room's zone."""
+def wall_time(naive: datetime, tz: ZoneInfo, latest: int | None = None) -> datetime:
+    """A wall-clock time in `tz`. Refused when the clocks skipped it (a DST gap); when they
+    showed it twice, the later of the two (the later one not after `latest`, if given)."""
+    first, second = (naive.replace(tzinfo=tz, fold=fold) for fold in (0, 1))
+    first_ms, second_ms = to_ms(first), to_ms(second)
+    if second_ms < first_ms:  # in a gap the fold=1 reading (the new offset) lands before the fold=0 one
+        raise ValueError(_gap(naive, tz, second_ms, first_ms))
+    return second if latest is None or second_ms <= latest else first
+
+
+def _gap(naive: datetime, tz: ZoneInfo, before: int, after: int) -> str:
+    """Where the clocks jumped, found to the minute between an instant before and one after."""
+    offset = from_ms(before, tz).utcoffset()
+    low, high = before // MINUTE, after // MINUTE
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if from_ms(middle * MINUTE, tz).utcoffset() == offset else (low, middle)
+    jump = from_ms(high * MINUTE, tz)
+    return (f"{naive:%H:%M} does not exist on {naive:%Y-%m-%d} in {tz.key}: clocks jumped from "
+            f"{jump - (jump.utcoffset() - offset):%H:%M} to {jump:%H:%M}")
+
+
+def ambiguity(text: str, moment: int, tz: ZoneInfo) -> str | None:
+    """What to tell the scribe when `text`, a wall-clock time without an offset, named a time
+    the clocks showed twice and was taken as `moment`; None otherwise."""
+    if not _names_wall_time(str(text).strip()):
+        return None
+    taken = from_ms(moment, tz)
+    other = taken.replace(fold=1 - taken.fold)
+    if other.utcoffset() == taken.utcoffset():
+        return None
+    return (f"{taken:%H:%M} happened twice on {taken:%Y-%m-%d}; taken as {taken:%H:%M %Z} "
+            f"({taken.isoformat(timespec='minutes')[16:]}); give an offset like "
+            f"{other.isoformat(timespec='minutes')} for the other")
+
+
+def _names_wall_time(text: str) -> bool:
+    """'02:30' or an ISO time without an offset: a reading of the war room's clocks."""
+    if _CLOCK.match(text):
+        return True
     try:
-        moment = datetime.fromisoformat(str(text).strip())
+        return datetime.fromisoformat(text).tzinfo is None
+    except ValueError:
+        return False
+
+
+def _iso(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(str(text).strip())
     except ValueError:
         raise ValueError(f"bad time {text!r}: use ISO 8601 like 2026-11-24T20:00") from None
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+def parse_datetime(text: str, tz: ZoneInfo) -> datetime:
+    """ISO 8601 date-time; a naive one is a wall-clock time in the war room's zone."""
+    moment = _iso(text)
+    return wall_time(moment, tz) if moment.tzinfo is None else moment
 
 
 def parse_planned(text: str, golive: datetime, tz: ZoneInfo) -> datetime:
@@ -74,9 +148,19 @@ def parse_planned(text: str, golive: datetime, tz: ZoneInfo) -> datetime:
         sign, amount = match.groups()
         if sign is None:
             return golive
-        offset = timedelta(seconds=parse_duration(amount))
-        return golive + offset if sign == "+" else golive - offset
+        try:
+            offset = timedelta(seconds=parse_duration(amount))
+            return golive + offset if sign == "+" else golive - offset
+        except OverflowError:
+            raise ValueError(f"bad time {text!r}: out of range") from None
     return parse_datetime(cleaned, tz)
+
+
+def require_in_range(ms: int, text: str) -> int:
+    """`ms`, read from `text`, when a calendar can show it; a ValueError otherwise."""
+    if not in_range(ms):
+        raise ValueError(f"bad time {text!r}: out of range")
+    return ms
 
 
 def parse_clock(text: str) -> time | None:
@@ -96,16 +180,31 @@ def parse_ago(text: str, now: int) -> int | None:
     return None if ago is None else now - parse_duration(ago.group(1)) * 1000
 
 
-def parse_at(text: str, now: int, tz: ZoneInfo) -> int:
-    """When something happened, as the scribe says it: an ISO time, 'HH:MM' (today in the
-    war room's zone), or '-10m' (that long ago). Never more than a minute in the future."""
+def parse_at(text: str, now: int, tz: ZoneInfo, earliest: int | None = None) -> int:
+    """When something happened, as the scribe says it: an ISO time, 'HH:MM' (the latest such
+    time on the war room's clocks that is not in the future) or '-10m' (that long ago).
+    Never more than a minute in the future, nor more than 30 days before `earliest` (the
+    plan's first planned start). A wall-clock time the clocks skipped is refused; one they
+    showed twice is the later of the two (`ambiguity` says what to tell the scribe)."""
     cleaned = str(text).strip()
+    latest = now + FUTURE_TOLERANCE_MS
     moment = parse_ago(cleaned, now)
     if moment is None and (clock := parse_clock(cleaned)) is not None:
-        moment = to_ms(datetime.combine(from_ms(now, tz).date(), clock, tz))
+        moment = to_ms(_latest_clock(clock, latest, tz))
     if moment is None:
-        moment = to_ms(parse_datetime(cleaned, tz))
-    if moment > now + FUTURE_TOLERANCE_MS:
+        iso = _iso(cleaned)
+        moment = to_ms(iso if iso.tzinfo else wall_time(iso, tz, latest))
+    if moment > latest:
         raise ValueError(f"time {text!r} is in the future: a fact cannot happen later than now")
-    return moment
+    if earliest is not None and moment < earliest - BEFORE_PLAN_MS:
+        raise ValueError(f"time {text!r} is more than 30 days before the plan's first step "
+                         f"({show(earliest, tz, '%Y-%m-%d %H:%M')})")
+    return require_in_range(moment, text)
 
+
+def _latest_clock(clock: time, latest: int, tz: ZoneInfo) -> datetime:
+    """The latest time the war room's clocks showed `clock` that is not after `latest`."""
+    naive = datetime.combine(from_ms(latest, tz).date(), clock)
+    if min(to_ms(naive.replace(tzinfo=tz, fold=fold)) for fold in (0, 1)) > latest:
+        naive -= timedelta(days=1)
+    return wall_time(naive, tz, latest)

@@ -5,33 +5,83 @@ people's text as typed; each renderer makes it inert for its format."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..domain import figures
+from ..domain import figures, timefmt
+from ..domain.numbers import format_number
+from ..domain.events import Event, payload as current_shape
 from .replay import MITIGATED, Board, incident_number
 from .source import Row
 from .times import duration
 
 STEP_VERBS = {"start": "started", "done": "done", "fail": "FAILED", "skip": "skipped",
-              "block": "blocked", "unblock": "unblocked"}
+              "block": "blocked", "unblock": "unblocked", "reopen": "reopened"}
 
 
 @dataclass(frozen=True)
 class Known:
-    """What the sentences look things up in: the board, and every update that came late
+    """What the sentences look things up in: the war room's rows (a board, or the console's
+    mirror: anything with steps, incidents, risks, kpis and meta), what each event led to
+    (event id -> its effect, see Board.effect_of), and every update that came late
     ((audience, sent at) -> how late, ms)."""
 
     board: Board
-    late: dict[tuple[str, int], int]
+    effects: Mapping[int, dict]
+    late: Mapping[tuple[str, int], int]
+
+    @classmethod
+    def of(cls, board: Board, late: Mapping[tuple[str, int], int]) -> Known:
+        return cls(board, _Effects(board), late)
+
+
+class _Effects(Mapping):
+    """A board's effects, looked up one event at a time."""
+
+    def __init__(self, board: Board):
+        self.board = board
+
+    def __getitem__(self, event_id: int) -> dict:
+        return self.board.effect_of(event_id)
+
+    def __iter__(self):
+        return iter(self.board.seen)
+
+    def __len__(self) -> int:
+        return len(self.board.seen)
 
 
 def what(event: Row, known: Known, payload: dict | None = None) -> str:
-    """The sentence; `payload` is the event's, when the caller has parsed it already."""
+    """The sentence; `payload` is the event's, when the caller has parsed it already. What
+    the event led to (from -> to) is the fold's, as it was when the event happened; an event
+    corrected since says so."""
     describe = _DESCRIBE.get(event.action) or _DESCRIBE.get(event.action.split(".", 1)[0])
     try:
-        return describe(event, json.loads(event.payload) if payload is None else payload, known)
+        p = json.loads(event.payload) if payload is None else payload
+        text = describe(event, _shaped(event, p), known)
     except (TypeError, KeyError, ValueError, AttributeError):  # an unknown action, an altered payload
         return f"{event.action} {event.entity} {event.entity_id or ''}: {event.payload}"
+    return text + corrected(known, event.id)
+
+
+def corrected(known: Known, event_id: int) -> str:
+    """' [corrected by #12 (Ann): moved to 2026-11-29 10:05 — typo]' for an event corrected since."""
+    marks = []
+    for c in _effect(known, event_id).get("corrected", ()):
+        what_ = "retracted" if c["kind"] == "retract" else f"moved to {known_time(known.board, c['happened_at'])}"
+        marks.append(f" [corrected by #{c['id']} ({c['operator']}): {what_} — {c['why']}]")
+    return "".join(marks)
+
+
+def known_time(board: Board, ms: int) -> str:
+    tz = timefmt.zone(board.meta["timezone"])
+    return timefmt.from_ms(ms, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _shaped(event: Row, p: dict) -> dict:
+    """Today's payload shape."""
+    return current_shape(Event(event.id, event.happened_at, event.recorded_at, event.operator,
+                               event.action, event.entity, event.entity_id, p))
 
 
 def _init(e: Row, p: dict, known: Known) -> str:
@@ -41,9 +91,14 @@ def _init(e: Row, p: dict, known: Known) -> str:
 def _step(e: Row, p: dict, known: Known) -> str:
     action = e.action.split(".", 1)[1]
     text = f"Step {_step_name(known.board, e.entity_id)}: {STEP_VERBS[action]}{_slip(e, action, known.board)}"
-    if p.get("forced"):
-        text += f" — FORCED past: {'; '.join(p['forced'])}"
+    forced = _effect(known, e.id).get("forced")
+    if forced:
+        text += f" — FORCED past: {'; '.join(forced)}"
     return text + _note(p.get("note"))
+
+
+def _effect(known: Known, event_id: int) -> dict:
+    return known.effects.get(event_id) or {}
 
 
 def _slip(e: Row, action: str, board: Board) -> str:
@@ -58,8 +113,10 @@ def _slip(e: Row, action: str, board: Board) -> str:
 
 
 def _signoff(e: Row, p: dict, known: Known) -> str:
+    effect = _effect(known, e.id)
+    forced = f" — FORCED past: {'; '.join(effect['forced'])}" if effect.get("forced") else ""
     return (f"Gate {_step_name(known.board, e.entity_id)}: {p['role']} signed {p['verdict'].upper()}"
-            f"{_note(p['note'])} — gate {p['gate_state']}")
+            f"{_note(p['note'])} — gate {effect.get('gate_state', 'not passed')}{forced}")
 
 
 def _incident_open(e: Row, p: dict, known: Known) -> str:
@@ -68,15 +125,17 @@ def _incident_open(e: Row, p: dict, known: Known) -> str:
 
 
 def _incident_update(e: Row, p: dict, known: Known) -> str:
-    changes = []
-    if p["status"] != p["from"]:
-        changes.append(f"{p['from']} → {p['status']}")
+    changes, effect = [], _effect(known, e.id)
+    if p.get("status") and effect:
+        changes.append(f"{effect['from']} → {effect['status']}")
         incident = known.board.incidents.get(incident_number(e.entity_id))
-        if p["status"] in MITIGATED and incident:
+        if effect["status"] in MITIGATED and incident:
             changes[-1] += f", {duration(e.happened_at - incident['opened_at'])} after it opened"
-    if p["severity"] != p["previous_severity"]:
-        changes.append(f"SEV{p['previous_severity']} → SEV{p['severity']}")
-    return f"{e.entity_id} update: {', '.join(changes) or 'note'}" + _note(p["note"])
+    if p.get("severity") and effect:
+        changes.append(f"SEV{effect['previous_severity']} → SEV{effect['severity']}")
+    if p.get("title"):
+        changes.append(f"retitled {p['title']}")
+    return f"{e.entity_id} update: {', '.join(changes) or 'note'}" + _note(p.get("note"))
 
 
 def _risk_trigger(e: Row, p: dict, known: Known) -> str:
@@ -93,13 +152,15 @@ def _decision(e: Row, p: dict, known: Known) -> str:
     about = [f"{k} {p[k]}" for k in ("step", "incident") if p.get(k)]
     text = f"Decision {p['kind'].upper()} by {p['decided_by']}: {p['rationale']}"
     text += f" ({', '.join(about)})" if about else ""
-    return text + (" — FORCED: the decider holds no role that may decide a rollback" if p["forced"] else "")
+    forced = _effect(known, e.id).get("forced")
+    return text + (" — FORCED: the decider holds no role that may decide a rollback" if forced else "")
 
 
 def _assign(e: Row, p: dict, known: Known) -> str:
     contact = f" (contact: {p['contact']})" if p["contact"] else ""
-    if p["previous"]:
-        return f"Role {p['role']} handed over from {p['previous']} to {p['person']}{contact}"
+    previous = _effect(known, e.id).get("previous")
+    if previous:
+        return f"Role {p['role']} handed over from {previous} to {p['person']}{contact}"
     return f"Role {p['role']} given to {p['person']}{contact}"
 
 
@@ -116,13 +177,18 @@ def _comm(e: Row, p: dict, known: Known) -> str:
 
 def _kpi(e: Row, p: dict, known: Known) -> str:
     kpi = known.board.kpis.get(e.entity_id, {})
-    unit = f" {kpi['unit']}" if kpi.get("unit") else ""
-    return f"KPI {e.entity_id} = {p['value']:g}{unit}"
+    return f"KPI {e.entity_id} = {format_number(p['value'], kpi.get('unit') or '')}"
 
 
 def _note_event(e: Row, p: dict, known: Known) -> str:
     tags = f" ({', '.join(p['tags'])})" if p["tags"] else ""
     return f"Note{tags}: {p['text']}"
+
+
+def _correction(e: Row, p: dict, known: Known) -> str:
+    if e.action == "retract":
+        return f"Correction: #{p['event']} did not happen — {p['why']}"
+    return f"Correction: #{p['event']} happened at {known_time(known.board, p['happened_at'])} — {p['why']}"
 
 
 def _step_name(board: Board, step_id: str) -> str:
@@ -139,4 +205,5 @@ _DESCRIBE = {
     "incident.open": _incident_open, "incident.update": _incident_update,
     "risk.trigger": _risk_trigger, "risk.close": _risk_close, "decision": _decision,
     "role.assign": _assign, "comm": _comm, "kpi.record": _kpi, "note": _note_event,
+    "correct": _correction, "retract": _correction,
 }

@@ -14,6 +14,8 @@ from ..domain.rules import gate_state
 from .replay import ENDED, Board
 from .tallies import Reading, Spread, Tallies
 
+STOPS = frozenset({DecisionKind.NO_GO, DecisionKind.ROLLBACK, DecisionKind.HOLD})
+
 
 @dataclass(frozen=True)
 class StepFacts:
@@ -124,16 +126,16 @@ class Facts:
 
     @property
     def stops(self) -> list[dict]:
-        """Rollback and no-go decisions."""
-        return [d for d in _by_time(self.board.decisions) if d["kind"] in (DecisionKind.ROLLBACK, DecisionKind.NO_GO)]
+        """The decisions that stopped the day: no-go, rollback and hold."""
+        return [d for d in _by_time(self.board.decisions.values()) if d["kind"] in STOPS]
 
     @property
     def decisions(self) -> list[dict]:
-        return _by_time(self.board.decisions)
+        return _by_time(self.board.decisions.values())
 
     @property
     def no_go_signoffs(self) -> list[dict]:
-        return [s for s in _by_time(self.board.signoffs) if s["verdict"] == Verdict.NO_GO]
+        return [s for s in _by_time(self.board.signoffs.values()) if s["verdict"] == Verdict.NO_GO]
 
 
 def gather(board: Board, tallies: Tallies, clock: Clock, horizon: int) -> Facts:
@@ -158,7 +160,7 @@ def _step_facts(board: Board, step: dict, horizon: int) -> StepFacts:
 
 
 def _gate_facts(board: Board, step: dict) -> GateFacts:
-    signoffs = [s for s in board.signoffs if s["gate"] == step["id"]]
+    signoffs = [s for s in board.signoffs.values() if s["gate"] == step["id"]]
     latest = {s["role"]: Verdict(s["verdict"]) for s in signoffs}
     return GateFacts(step, gate_state(step["signoff_roles"], latest), _by_time(signoffs))
 
@@ -202,4 +204,4 @@ def median(values: list[int]) -> int | None:
 
 
 def _by_time(rows: Iterable[dict]) -> list[dict]:
-    return sorted(rows, key=lambda r: (r["happened_at"], r["rev"]))
+    return sorted(rows, key=lambda r: (r["happened_at"], r["id"]))

@@ -67,12 +67,12 @@ def _state(facts: Facts) -> dict:
     return {
         "hold": board.meta["hold"] or None,
         "roles": list(board.roles.values()),
-        "assignments": board.assignments,
+        "assignments": list(board.assignments.values()),
         "steps": [s | {"attempts": board.attempts.get(s["id"], [])} for s in board.steps.values()],
-        "signoffs": board.signoffs,
+        "signoffs": list(board.signoffs.values()),
         "risks": [r | {"fired_at": board.risk_fired_at.get(r["id"])} for r in board.risks.values()],
         "incidents": board.incident_list(),
-        "decisions": board.decisions,
+        "decisions": list(board.decisions.values()),
         "audiences": list(board.audiences.values()),
         "kpis": list(board.kpis.values()),
     }

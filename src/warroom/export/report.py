@@ -62,7 +62,7 @@ class Report:
     def known(self) -> Known:
         late = {(a.audience["key"], d.sent_at): d.late_by
                 for a in self.facts.audiences for d in a.late if d.sent_at is not None}
-        return Known(self.board, late)
+        return Known.of(self.board, late)
 
 
 def prepare(store: Store, options: Options, now: int) -> Report:

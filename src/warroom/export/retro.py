@@ -5,26 +5,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .facts import Facts
+from .facts import Facts, StepFacts
 from .times import Clockface, duration
 
 TOP = 3
 
 
 def prompts(facts: Facts, face: Clockface) -> list[str]:
-    found = [*_slips(facts), *_failures(facts), *_incidents(facts), *_late_updates(facts, face),
+    found = [*_slips(facts, face), *_failures(facts), *_incidents(facts), *_late_updates(facts, face),
              *_stops(facts, face), *_gate_no_gos(facts, face), *_forced(facts), *_fired_risks(facts)]
     return found or ["No slip, incident or late update was recorded: what made this go-live "
                      "smooth, and what should the next one keep?"]
 
 
-def _slips(facts: Facts) -> Iterator[str]:
+def _slips(facts: Facts, face: Clockface) -> Iterator[str]:
     slipped = sorted((s for s in facts.steps if s.end_slip), key=lambda s: -s.end_slip)
     for s in slipped[:TOP]:
-        started = f" (it started {duration(s.start_slip)} late)" if s.start_slip else ""
-        ended = "ended" if s.step["ended_at"] is not None else "is running"
-        yield (f"Step {s.step['id']} ({s.step['title']}) {ended} {duration(s.end_slip)} later than "
-               f"planned{started}. What held it up, and was the plan realistic?")
+        yield (f"Step {s.step['id']} ({s.step['title']}) {_how_late(s, face)}. "
+               "What held it up, and was the plan realistic?")
+
+
+def _how_late(s: StepFacts, face: Clockface) -> str:
+    """A step never started is not 'running': say when it was planned to start."""
+    if s.step["started_at"] is None:
+        return f"has not started (planned {face.at(s.step['planned_start'])})"
+    started = f" (it started {duration(s.start_slip)} late)" if s.start_slip else ""
+    ended = "ended" if s.step["ended_at"] is not None else "is running"
+    return f"{ended} {duration(s.end_slip)} later than planned{started}"
 
 
 def _failures(facts: Facts) -> Iterator[str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..domain.kinds import StepStatus
+from ..domain.numbers import format_number
 from . import listings, retro
 from .blocks import Alert, Block, Bullets, Chart, Heading, Mark, Pairs, Paragraph, Table, Text
-from .facts import AudienceFacts, Facts, KpiFacts, StepFacts, median
+from .facts import STOPS, AudienceFacts, Facts, KpiFacts, StepFacts, median
 from .report import Report
 from .source import Span
 from .times import Clockface, duration, slip
@@ -69,7 +70,7 @@ def summary(report: Report) -> Iterator[Block]:
                  "Time to resolve (median, longest)"],
                 [(f"SEV{s.severity}", str(s.total), str(s.open), _spread(s.to_mitigate), _spread(s.to_resolve))
                  for s in facts.severities] or [("none", "0", "0", "", "")])
-    yield Heading("Rollback and no-go decisions", 3)
+    yield Heading("Decisions that stopped the day (no-go, rollback, hold)", 3)
     yield Bullets(_stops(facts, face) or ["None."])
     yield Heading("Updates per audience against the planned cadence", 3)
     yield Table(["Audience", "Channel", "Sent", "Owed by cadence", "Late", "Latest by", "Drafts not sent"],
@@ -193,7 +194,7 @@ def _vs(delta: int) -> str:
 
 
 def _stops(facts: Facts, face: Clockface) -> list[Mark]:
-    """Rollback and no-go decisions, and the no-go sign-offs at gates, by time."""
+    """The decisions that stopped the day, and the no-go sign-offs at gates, by time."""
     stops = [(d["happened_at"], f"{d['kind'].upper()} by {d['decided_by']} at {face.at(d['happened_at'])}: "
                                 f"{d['rationale']}") for d in facts.stops]
     stops += [(s["happened_at"], f"NO-GO signed for {s['role']} at gate {s['gate']} by {s['signed_by']} at "
@@ -249,16 +250,17 @@ def _audience_row(a: AudienceFacts) -> tuple:
 
 
 def _kpi_row(k: KpiFacts, face: Clockface) -> tuple:
-    unit = f" {k.kpi['unit']}" if k.kpi["unit"] else ""
-    last = f"{k.last.value:g}{unit} at {face.at(k.last.happened_at)}" if k.last else "no reading"
+    unit = k.kpi["unit"]
+    last = f"{format_number(k.last.value, unit)} at {face.at(k.last.happened_at)}" if k.last else "no reading"
     met = {True: Mark("met", "good"), False: Mark("not met", "bad"), None: ""}[k.met]
     better = "higher" if k.kpi["better"] == "up" else "lower"
-    spread = f"{k.readings.count} ({k.readings.low:g} to {k.readings.high:g}{unit})" if k.readings else "0"
-    return (k.kpi["name"], f"{k.kpi['baseline']:g}{unit}", f"{k.kpi['target']:g}{unit} ({better} is better)",
-            last, met, spread)
+    spread = (f"{k.readings.count} ({format_number(k.readings.low)} to {format_number(k.readings.high, unit)})"
+              if k.readings else "0")
+    return (k.kpi["name"], format_number(k.kpi["baseline"], unit),
+            f"{format_number(k.kpi['target'], unit)} ({better} is better)", last, met, spread)
 
 
 def _decision_kind(d: dict) -> Text:
     text = d["kind"].upper() + (" (forced)" if d["forced"] else "")
-    return Mark(text, "bad") if d["kind"] in ("rollback", "no-go") else text
+    return Mark(text, "bad") if d["kind"] in STOPS else text
 

@@ -15,4 +15,4 @@ def status_as_of(store: Store, t_ms: int) -> dict:
         counts = tally(store.conn, t_ms)
     return summary(name=board.meta["name"], timezone=board.meta["timezone"], golive=board.golive,
                    hold=board.meta["hold"], runbook=list(board.steps.values()), incidents=board.incident_list(),
-                   decisions=list(board.decisions), messages=counts.messages, events=counts.events, now=t_ms)
+                   decisions=list(board.decisions.values()), messages=counts.messages, events=counts.events, now=t_ms)

@@ -14,21 +14,23 @@ MINUTE = 60_000
 def parse_moment(text: str, *, golive: int, now: int, tz: ZoneInfo) -> int:
     """A moment of the day as people say it afterwards: 'HH:MM' (the one nearest to go-live,
     so '00:30' after a 23:00 go-live is that night), 'H+90m' / 'H-1h' (go-live relative),
-    '-10m' (that long before now) or an ISO time (naive: in `tz`)."""
+    '-10m' (that long before now) or an ISO time (naive: in `tz`). A wall-clock time is read
+    as `--at` reads it: refused in a DST gap, the later one when the clocks showed it twice."""
     cleaned = str(text).strip()
     if (clock := timefmt.parse_clock(cleaned)) is not None:
-        return _nearest_to_golive(clock, golive, tz)
-    if (ago := timefmt.parse_ago(cleaned, now)) is not None:
-        return ago
-    golive_at = timefmt.from_ms(golive, tz)
-    return timefmt.to_ms(timefmt.parse_planned(cleaned, golive_at, tz))
+        moment = _nearest_to_golive(clock, golive, tz)
+    elif (ago := timefmt.parse_ago(cleaned, now)) is not None:
+        moment = ago
+    else:
+        moment = timefmt.to_ms(timefmt.parse_planned(cleaned, timefmt.from_ms(golive, tz), tz))
+    return timefmt.require_in_range(moment, text)
 
 
 def _nearest_to_golive(clock: time, golive: int, tz: ZoneInfo) -> int:
-    day = timefmt.from_ms(golive, tz).date()
-    candidates = (timefmt.to_ms(datetime.combine(day + timedelta(days=d), clock, tz))
-                  for d in (-1, 0, 1))
-    return min(candidates, key=lambda t: abs(t - golive))
+    at_golive = timefmt.from_ms(golive, tz).replace(tzinfo=None)
+    days = (at_golive.date() + timedelta(days=d) for d in (-1, 0, 1))
+    nearest = min((datetime.combine(day, clock) for day in days), key=lambda t: abs(t - at_golive))
+    return timefmt.to_ms(timefmt.wall_time(nearest, tz))
 
 
 def duration(ms: int) -> str:
@@ -55,25 +57,32 @@ class Clockface:
 
     def at(self, ms: int | None) -> str:
         """'2026-11-24 21:05 CET (20:05 UTC)'; the UTC date is added when it differs."""
-        return self._at(ms // MINUTE) if ms is not None else ""
+        return self._shown(self._at, ms) if ms is not None else ""
 
     def clock(self, ms: int) -> str:
         """'21:05 (20:05 UTC)': for lines listed under their day."""
-        return self._clock(ms // MINUTE)
+        return self._shown(self._clock, ms)
 
     def day(self, ms: int) -> str:
         """'Tuesday 24 November 2026' in the display zone."""
-        return self._day(ms // MINUTE)
+        return self._shown(self._day, ms)
 
     def iso_utc(self, ms: int) -> str:
         """'2026-11-24T20:05:07.123Z', exact to the millisecond."""
-        return self._iso(ms // MINUTE)[0] + _seconds(ms % MINUTE) + "Z"
+        return self.iso_both(ms)[0]
 
     def iso_both(self, ms: int) -> tuple[str, str]:
         """The UTC ISO time and '2026-11-24T21:05:07.123+01:00' in the display zone."""
+        if not timefmt.in_range(ms):
+            return timefmt.invalid(ms), timefmt.invalid(ms)
         utc, local, offset = self._iso(ms // MINUTE)
         seconds = _seconds(ms % MINUTE)
         return f"{utc}{seconds}Z", f"{local}{seconds}{offset}"
+
+    @staticmethod
+    def _shown(format_minute, ms: int) -> str:
+        """An instant no calendar can show (an old journal may hold one) is marked, not raised."""
+        return format_minute(ms // MINUTE) if timefmt.in_range(ms) else timefmt.invalid(ms)
 
     def _format_at(self, minute: int) -> str:
         local, utc = self._both(minute)

@@ -18,6 +18,7 @@ from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData
 from ..widgets.text import safe
 from .base import WarScreen
+from .sentence import describe
 
 PAGE = 100
 # least widths fit 80 columns; the room beyond goes to the columns that fill
@@ -149,7 +150,7 @@ class BoardScreen(WarScreen):
                               limit=80))
         for event in self._updates[incident["ref"]][:2]:
             text.append(f"\n{views.hhmm(event['happened_at'], tz)} ")
-            text.append_text(safe(f"{event['operator']}: {views.describe(event)}", limit=200))
+            text.append_text(safe(f"{event['operator']}: {describe(event, self.app.room)}", limit=200))
         detail.update(text, layout=False)
 
     @work(thread=True, exit_on_error=False, group="reads")

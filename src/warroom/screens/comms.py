@@ -54,6 +54,7 @@ class CommsScreen(WarScreen):
         if delta.touched("messages", "audiences"):
             self._show_due(self.app.now())
             rows = self.app.room.tables["messages"].values() if delta.initial else delta.rows.get("messages", [])
+            self.messages_table.remove(str(k) for k in delta.removed.get("messages", []))
             self.messages_table.upsert(self._message_row(m) for m in rows if self._wanted(m))
             self._show_text()
 

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from ..domain.numbers import format_number
 from ..store import commands, views
 from ..store.views import Delta
 from ..widgets import badges
@@ -160,10 +161,10 @@ def kpis_text(room: views.Room, width: int) -> Text:
     for i, kpi in enumerate(views.kpis(room)):
         text.append("\n" if i else "")
         text.append_text(label(kpi.name, width))
-        latest = "—" if kpi.latest is None else f"{kpi.latest:g}"
         unit = kpi.unit if len(kpi.unit) <= 2 or width == LABEL_WIDE else ""
-        text.append_text(safe(f"{latest:>5}{unit}", "bold green" if kpi.met else "bold yellow"))
-        text.append_text(safe(f" ({kpi.baseline:g}→{kpi.target:g}) ", "dim"))
+        latest = "—" if kpi.latest is None else format_number(kpi.latest, unit)
+        text.append_text(safe(f"{latest:>5}", "bold green" if kpi.met else "bold yellow"))
+        text.append_text(safe(f" ({format_number(kpi.baseline)}→{format_number(kpi.target)}) ", "dim"))
         text.append(sparkline(kpi.values, 8), "cyan")
     return text or Text("no KPI in the plan", "dim", end="")
 

@@ -19,6 +19,7 @@ from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData, Tail
 from ..widgets.text import reflow, safe
 from .base import WarScreen
+from .sentence import describe
 
 PHASES = list(Phase)
 COLUMNS = [Column("Status", "status", 9), Column("Plan", "plan", 11), Column("Actual", "actual", 11),
@@ -154,7 +155,7 @@ class RunbookScreen(WarScreen):
         text.append("\n\nHistory", "bold underline")
         for event in self._history.get(step["id"], []):
             text.append(f"\n{views.hhmm(event['happened_at'], tz)} ")
-            text.append_text(safe(f"{event['operator']}: {views.describe(event)}", limit=200))
+            text.append_text(safe(f"{event['operator']}: {describe(event, self.app.room)}", limit=200))
         return text
 
     def _signoffs(self, step: dict) -> Text:
@@ -202,9 +203,15 @@ class RunbookScreen(WarScreen):
             self.app.tell(f"{step['id']} is a {step['kind']}, not a gate: it takes no sign-off")
             return
         roles = [(safe(r), r) for r in step["signoff_roles"]]
+        mine = [r for r in step["signoff_roles"] if self._holds(r)]
         self.app.form(safe(f"Sign gate {step['id']}: {step['title']}", limit=120), [
-            Field("role", "Role", "select", step["signoff_roles"][0], roles),
+            Field("role", "Role", "select", (mine or step["signoff_roles"])[0], roles),
             Field("verdict", "Verdict", "select", "go", [("go", "go"), ("no-go", "no-go")]),
-            Field("note", "Comment"),
+            Field("note", "Comment (a forced sign-off says why)"),
+            Field("force", "Force: I do not hold the role, or its dependencies are not done (recorded)", "check", False),
         ], lambda v, done: self.app.write(commands.signoff, step["id"], v["role"], v["verdict"],
-                                          note=v["note"], then=done))
+                                          note=v["note"], force=v["force"], then=done))
+
+    def _holds(self, role: str) -> bool:
+        holder = views.holders(self.app.room).get(role)
+        return holder is not None and holder["person"].casefold() == self.app.store.operator.casefold()

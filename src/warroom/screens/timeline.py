@@ -1,5 +1,7 @@
-"""Timeline: every journal event, newest first, filtered by kind, operator or text; older
-pages on demand; notes with tags."""
+"""Timeline: every journal event by when it happened, latest first (a fact typed after later
+ones takes its place in time and is marked ↶), filtered by kind, operator or text; earlier pages on
+demand; the selected entry can be corrected (it happened at another time) or retracted (it
+did not happen): both are new journal events, the original stays, marked."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -9,17 +11,21 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 
-from ..store import views
+from ..domain import timefmt
+from ..domain.events import CORRECTIONS
+from ..store import commands, views
 from ..store.views import Delta
+from ..widgets.field import Field
 from ..widgets.journal_list import JournalList
 from ..widgets.keyed_table import Column, RowData
 from ..widgets.text import safe
 from .base import WarScreen
+from .sentence import describe
 
 PAGE = 100
-KINDS = ["step", "incident", "risk", "decision", "role", "message", "kpi", "note", "warroom"]
-COLUMNS = [Column("#", "id", 6), Column("Time", "time", 8), Column("Operator", "operator", 12),
-           Column("Action", "action", 16), Column("What", "what", 20, fill=1)]
+KINDS = ["step", "incident", "risk", "decision", "role", "message", "kpi", "note", "correction", "warroom"]
+COLUMNS = [Column("#", "id", 6), Column("Time", "time", 12), Column("Operator", "operator", 12),
+           Column("Action", "action", 15), Column("What", "what", 20, fill=1)]
 
 
 class TimelineScreen(WarScreen):
@@ -27,7 +33,9 @@ class TimelineScreen(WarScreen):
     TITLE = "Timeline"
     BINDINGS = [
         Binding("slash", "find", "Filter", key_display="/"),
-        Binding("m", "more", "Older events"),
+        Binding("m", "more", "Earlier events"),
+        Binding("c", "correct", "Correct time"),
+        Binding("x", "retract", "Retract"),
         Binding("escape", "to_table", "Back to the list", show=False),
     ]
 
@@ -62,18 +70,23 @@ class TimelineScreen(WarScreen):
     def show_delta(self, delta: Delta) -> None:
         kind, operator, text = self.filters()
         events = delta.events[-self.limit:]
-        self.table.upsert(self._row(e) for e in events if views.event_matches(e, kind, operator, text))
-        if delta.initial:
+        refolded = [self._events[str(i)] | {"effect": e} for i, e in delta.effects.items() if str(i) in self._events]
+        self.table.upsert(self._row(e) for e in [*events, *refolded] if views.event_matches(e, kind, operator, text))
+        if delta.initial or refolded:
             self._show_detail()
 
     def _row(self, event: dict) -> RowData:
         self._events[str(event["id"])] = event
-        return RowData(str(event["id"]), event["id"], [
+        late = event.get("typed_after") is not None
+        when = Text(views.since(event["happened_at"], self.app.now(), self.app.tz, seconds=True), end="")
+        if late:
+            when.append(" ↶", "bold yellow")
+        return RowData(str(event["id"]), (event["happened_at"], event["id"]), [
             Text(str(event["id"]), "dim", end=""),
-            Text(views.hhmm(event["happened_at"], self.app.tz, seconds=True), end=""),
+            when,
             safe(event["operator"], limit=40),
             Text(event["action"], "bold", end=""),
-            safe(views.describe(event), limit=240),
+            safe(describe(event, self.app.room), limit=240),
         ])
 
     # -- filtering and paging --------------------------------------------------------------
@@ -82,11 +95,11 @@ class TimelineScreen(WarScreen):
     def refilter(self) -> None:
         self.limit = PAGE
         self.table.limit = PAGE
-        self.search(self.app.room.last_id + 1, self.filters(), replace=True)
+        self.search(None, self.filters(), replace=True)
 
     @work(thread=True, exit_on_error=False, group="timeline", exclusive=True)
-    def search(self, before_id: int, filters: tuple[str, str, str], replace: bool) -> None:
-        events = self.app.reader.events_page(before_id, PAGE, *filters)
+    def search(self, before: tuple[int, int] | None, filters: tuple[str, str, str], replace: bool) -> None:
+        events = self.app.reader.events_page(before, PAGE, *filters)
         self.app.call_from_thread(self._found, events, filters, replace)
 
     def _found(self, events: list[dict], filters: tuple[str, str, str], replace: bool) -> None:
@@ -129,9 +142,50 @@ class TimelineScreen(WarScreen):
             return
         tz = self.app.tz
         text = Text(f"#{event['id']} {views.day_time(event['happened_at'], tz)} ", "bold", end="")
-        if abs(event["recorded_at"] - event["happened_at"]) > 60_000:
-            text.append(f"(recorded {views.day_time(event['recorded_at'], tz)}) ", "dim")
+        if event.get("typed_after") is not None:
+            late = views.span(event["recorded_at"] - event["happened_at"])
+            text.append(f"↶ typed late ({late} after, at {views.day_time(event['recorded_at'], tz)}) ", "yellow")
         text.append_text(safe(f"{event['operator']} · {event['action']}", limit=200))
         text.append("\n")
-        text.append_text(safe(views.describe(event), multiline=True, limit=2000))
+        text.append_text(safe(describe(event, self.app.room), multiline=True, limit=2000))
         detail.update(text, layout=False)
+
+    # -- corrections -----------------------------------------------------------------------
+    def _selected(self) -> dict | None:
+        event = self._events.get(self.table.current_key or "")
+        if event is None:
+            self.app.tell("no entry selected")
+        elif event["action"] == "init":
+            self.app.tell("the war room's creation from its plan cannot be corrected")
+            event = None
+        return event
+
+    def action_correct(self) -> None:
+        event = self._selected()
+        if event is None or event["action"] in CORRECTIONS:
+            if event is not None:
+                self.app.tell("a correction is not corrected: retract it (x) and record the right one")
+            return
+        shown = views.day_time(event["happened_at"], self.app.tz)
+        self.app.form(safe(f"#{event['id']} happened at another time (now {shown})", limit=120), [
+            Field("at", "When it really happened (HH:MM, -10m or 2026-11-24T20:05)"),
+            Field("why", "Why the time was wrong"),
+        ], lambda v, done: self._correct(event["id"], v, done))
+
+    def _correct(self, event_id: int, values: dict, done) -> None:
+        try:
+            steps = self.app.room.steps()
+            earliest = min((s["planned_start"] for s in steps), default=None)
+            at = timefmt.parse_at(values["at"], self.app.now(), self.app.tz, earliest)
+        except ValueError as exc:
+            self.app.tell(str(exc), "error")
+            return
+        self.app.write(commands.correct, event_id, at, values["why"], then=done)
+
+    def action_retract(self) -> None:
+        event = self._selected()
+        if event is None:
+            return
+        self.app.form(safe(f"#{event['id']} did not happen: {describe(event, self.app.room)}", limit=160), [
+            Field("why", "Why it did not happen (the journal keeps the entry, marked)"),
+        ], lambda v, done: self.app.write(commands.retract, event["id"], v["why"], then=done))

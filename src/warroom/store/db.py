@@ -5,7 +5,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from .schema import APPLICATION_ID, MIGRATIONS, REFOLD_AT, SCHEMA_VERSION
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
@@ -83,6 +83,10 @@ def migrate(conn: sqlite3.Connection) -> None:
         for script in MIGRATIONS[version:]:
             for statement in _statements(script):
                 conn.execute(statement)
+        if 0 < version < REFOLD_AT:
+            from .rebuild import refold
+
+            refold(conn)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")

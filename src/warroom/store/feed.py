@@ -29,7 +29,9 @@ class ChangeFeed:
         return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
 
     def events_after(self, event_id: int, limit: int | None = None) -> list[dict]:
-        sql = "SELECT * FROM events WHERE id > ? ORDER BY id"
+        """The journal's new rows, each with what it led to (`effect`)."""
+        sql = ("SELECT e.*, f.effect, l.latest AS typed_after FROM events e LEFT JOIN effects f ON f.event = e.id"
+               " LEFT JOIN late_entries l ON l.event = e.id WHERE e.id > ? ORDER BY e.id")
         params: tuple = (event_id,)
         if limit is not None:
             sql, params = sql + " LIMIT ?", (event_id, limit)
@@ -43,6 +45,10 @@ class ChangeFeed:
                     if (changed := rows(self.conn, f"SELECT * FROM {t} WHERE rev > ?", (rev,)))}
         finally:
             self.conn.execute("COMMIT")
+
+    def removed_after(self, rev: int) -> list[dict]:
+        """Rows that an event after `rev` removed (a retracted fact), as (tbl, key)."""
+        return rows(self.conn, "SELECT tbl, key FROM removed WHERE rev > ?", (rev,))
 
     def close(self) -> None:
         self.conn.close()

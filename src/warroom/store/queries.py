@@ -32,22 +32,26 @@ def status(store: Store, now: int | None = None) -> dict:
 def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | None, runbook: list[dict],
             incidents: list[dict], decisions: list[dict], messages: int, events: int, now: int) -> dict:
     """The answer of `warroom status`, from the state tables or from a board rebuilt from the
-    journal (`status --as-of`): one shape, whichever it comes from."""
+    journal (`status --as-of`): one shape, whichever it comes from. Of the incidents, `total`
+    and `by_severity` count every one opened so far, resolved or not; `open` and
+    `open_by_severity` only those not resolved; `by_status` every one by its status."""
     latest = figures.latest_decision(decisions)
+    unresolved = [i for i in incidents if i["status"] != IncidentStatus.RESOLVED]
     return {
         "name": name,
         "timezone": timezone,
         "golive": golive,
         "golive_iso": timefmt.from_ms(golive, timefmt.zone(timezone)).isoformat() if golive is not None else None,
-        "phase": figures.current_phase(runbook),
+        "phase": figures.current_phase(runbook, now, golive) if golive is not None else None,
         "hold": hold or None,
         "steps": {"total": len(runbook), **_count(s["status"] for s in runbook),
                   "late": sum(figures.is_late(s, now) for s in runbook)},
         "in_progress": [s["id"] for s in runbook if s["status"] == StepStatus.IN_PROGRESS],
         "incidents": {
             "total": len(incidents),
-            "open": sum(i["status"] != IncidentStatus.RESOLVED for i in incidents),
-            "by_severity": {f"SEV{k}": v for k, v in sorted(_count(i["severity"] for i in incidents).items())},
+            "open": len(unresolved),
+            "by_severity": _by_severity(incidents),
+            "open_by_severity": _by_severity(unresolved),
             "by_status": _count(i["status"] for i in incidents),
         },
         "decisions": len(decisions),
@@ -56,6 +60,10 @@ def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | 
         "messages": messages,
         "events": events,
     }
+
+
+def _by_severity(incidents: list[dict]) -> dict:
+    return {f"SEV{k}": v for k, v in sorted(_count(i["severity"] for i in incidents).items())}
 
 
 def _count(values) -> dict:

@@ -109,6 +109,30 @@ CREATE TABLE notes (
 );
 """ + "".join(f"CREATE INDEX {t}_rev ON {t}(rev);\n" for t in TABLES_WITH_REV)
 
-# MIGRATIONS[n] takes a file from schema version n to n + 1.
-MIGRATIONS: list[str] = [_V1]
+# Version 2: the state tables become the reducer's output (domain/reducer.py), rebuilt from
+# the journal by the migration: rows an event made take its id, decisions may be re-folded
+# (a decision typed late supersedes another), removed rows are announced to the consoles,
+# `effects` holds what each event led to (from -> to), as the fold saw it, and `late_entries`
+# the facts typed after others that happened later (with the latest time known then).
+_V2 = """
+DROP TRIGGER decisions_no_update;
+DROP TRIGGER decisions_no_delete;
+ALTER TABLE signoffs ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incident_updates ADD COLUMN title TEXT;
+CREATE INDEX events_action ON events(action);
+CREATE TABLE removed (tbl TEXT NOT NULL, key TEXT NOT NULL, rev INTEGER NOT NULL);
+CREATE INDEX removed_rev ON removed(rev);
+CREATE TABLE effects (event INTEGER PRIMARY KEY, effect TEXT NOT NULL, rev INTEGER NOT NULL);
+CREATE INDEX effects_rev ON effects(rev);
+CREATE TABLE late_entries (event INTEGER PRIMARY KEY, latest INTEGER NOT NULL);
+INSERT INTO late_entries (event, latest)
+    SELECT id, latest FROM (SELECT id, happened_at, MAX(happened_at) OVER (ORDER BY id
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest FROM events)
+    WHERE happened_at < latest;
+"""
+
+# MIGRATIONS[n] takes a file from schema version n to n + 1; after the SQL, the state
+# tables are rebuilt from the journal when the version brings new rules (REFOLD_AT).
+MIGRATIONS: list[str] = [_V1, _V2]
+REFOLD_AT = 2
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..domain import timefmt
+from ..domain.events import Event
 from ..domain.kinds import check_text
-from . import journal
+from ..domain.reducer import Board, Contradiction
+from ..domain.rules import RuleError
+from . import fold, journal
 from .db import StoreError, check_file, connect, create_file, migrate, network_filesystem
 
 if TYPE_CHECKING:
@@ -49,13 +52,15 @@ class Tx:
 
 @dataclass(frozen=True)
 class Change:
-    """What a command hands back to the write loop: the journal row's subject and payload."""
+    """What a command hands back to the write loop: the journal row's subject and payload,
+    what to answer once the fact is folded in, and (for `init` only) the board it starts."""
 
     action: str
     entity: str
     entity_id: str | None
     payload: dict
-    result: dict
+    result: Callable[[Board], dict]
+    start: Callable[[Event], Board] | None = None
 
 
 class Store:
@@ -114,7 +119,17 @@ class Store:
         return list(self.db.query(sql, params))
 
     def verify(self) -> list[str]:
-        return journal.verify(self.conn)
+        """The file's integrity, the journal's chain, then the state tables against its fold."""
+        problems = journal.verify(self.conn)
+        if problems:
+            return problems
+        from .rebuild import differences
+        from ..domain.reducer import JournalError
+
+        try:
+            return differences(self.conn)
+        except JournalError as exc:
+            return [f"the journal does not fold: {exc}"]
 
     def checkpoint(self) -> None:
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -145,14 +160,34 @@ class Store:
             event_id, prev_hash = journal.next_id(self.conn)
             tx = Tx(self.conn, self.db, event_id, happened, now, self.operator)
             change = body(tx)
+            event = Event(event_id, happened, now, self.operator, change.action, change.entity,
+                          change.entity_id, change.payload)
+            board = self._fold_in(event, change)
+            journal.mark_if_late(self.conn, event_id, happened)
             journal.append(self.conn, event_id, prev_hash, happened, now, self.operator,
                            change.action, change.entity, change.entity_id, change.payload)
+            result = change.result(board)
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
-        return {"event": event_id, **change.result}
+        return {"event": event_id, **result}
+
+    def _fold_in(self, event: Event, change: Change) -> Board:
+        if change.start is not None:
+            board = change.start(event)
+            fold.write(self.conn, fold.everything(board), event.id)
+            return board
+        try:
+            return fold.settle(self.conn, event)
+        except Contradiction as exc:
+            later = exc.event
+            when = timefmt.from_ms(later.happened_at, self.zone()).strftime("%Y-%m-%d %H:%M")
+            raise RuleError(f"refused: it contradicts #{later.id} ({later.action} {later.entity_id or ''}"
+                            f" at {when}, by {later.operator}): {exc}") from None
+        except sqlite3.IntegrityError as exc:
+            raise RuleError(f"refused: other facts still refer to what it would remove ({exc})") from None
 
 
 class WriterQueue:

@@ -33,17 +33,21 @@ KPI_POINTS = 60
 
 @dataclass
 class Delta:
-    """What changed since the last look: state rows by table, new journal rows (oldest
-    first), and the cursors to look from next time."""
+    """What changed since the last look: state rows by table, rows removed (a retracted
+    fact) by table, new journal rows (oldest first) with what each led to, the new effects
+    of older events (a fact typed late re-folds those after it), and the cursors to look
+    from next time."""
 
     rows: dict[str, list[dict]]
     events: list[dict]
     last_id: int
     last_rev: int
     initial: bool = False
+    removed: dict[str, list] = field(default_factory=dict)
+    effects: dict[int, dict] = field(default_factory=dict)
 
     def touched(self, *tables: str) -> bool:
-        return self.initial or any(t in self.rows for t in tables)
+        return self.initial or any(t in self.rows or t in self.removed for t in tables)
 
 
 def decode(table: str, row: dict) -> dict:
@@ -56,7 +60,14 @@ def decode(table: str, row: dict) -> dict:
 def decode_event(row: dict) -> dict:
     if isinstance(row.get("payload"), str):
         row["payload"] = json.loads(row["payload"])
+    row["effect"] = json.loads(row["effect"]) if isinstance(row.get("effect"), str) else {}
     return row
+
+
+# each event with what it led to, and (for a fact typed after later ones) the latest time known then
+EVENTS = ("SELECT e.*, f.effect, l.latest AS typed_after FROM events e LEFT JOIN effects f ON f.event = e.id"
+          " LEFT JOIN late_entries l ON l.event = e.id")
+TEXT_KEYS = {"meta", "roles", "steps", "risks", "audiences", "kpis"}
 
 
 # -- reads, in worker threads --------------------------------------------------------------
@@ -69,20 +80,26 @@ def snapshot(conn: sqlite3.Connection) -> Delta:
         tables["kpi_readings"] = read(conn,
             "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY kpi ORDER BY id DESC) AS n"
             " FROM kpi_readings) WHERE n <= ?", (KPI_POINTS,))
-        events = read(conn, "SELECT * FROM events ORDER BY id DESC LIMIT ?", (RECENT_EVENTS,))
+        events = read(conn, f"{EVENTS} ORDER BY e.happened_at DESC, e.id DESC LIMIT ?", (RECENT_EVENTS,))
     finally:
         conn.execute("COMMIT")
     decoded = {t: [decode(t, r) for r in rs] for t, rs in tables.items()}
+    # a row's rev is the event that last wrote it, so none is newer than the last event
     return Delta(decoded, [decode_event(e) for e in reversed(events)], last_id, last_id, initial=True)
 
 
 def changes(feed: ChangeFeed, last_id: int, last_rev: int) -> Delta:
     """What the journal and the state rows gained after the cursors."""
     events = [decode_event(e) for e in feed.events_after(last_id)]
-    rows = {t: [decode(t, r) for r in rs] for t, rs in feed.rows_after(last_rev, MIRRORED).items()}
+    changed = feed.rows_after(last_rev, [*MIRRORED, "effects"])
+    effects = {r["event"]: json.loads(r["effect"]) for r in changed.pop("effects", [])}
+    rows = {t: [decode(t, r) for r in rs] for t, rs in changed.items()}
+    removed: dict[str, list] = {}
+    for r in feed.removed_after(last_rev):
+        removed.setdefault(r["tbl"], []).append(r["key"] if r["tbl"] in TEXT_KEYS else int(r["key"]))
     new_id = events[-1]["id"] if events else last_id
-    new_rev = max([last_rev, *(r["rev"] for rs in rows.values() for r in rs)])
-    return Delta(rows, events, new_id, new_rev)
+    new_rev = max([last_rev, new_id, *(r["rev"] for rs in rows.values() for r in rs)])
+    return Delta(rows, events, new_id, new_rev, removed=removed, effects=effects)
 
 
 class Reader:
@@ -102,14 +119,18 @@ class Reader:
             return snapshot(self.conn)
 
     def entity_events(self, entity: str, entity_id: str, limit: int = 50) -> list[dict]:
-        rows = self.query("SELECT * FROM events WHERE entity = ? AND entity_id = ?"
-                          " ORDER BY id DESC LIMIT ?", (entity, entity_id, limit))
+        rows = self.query(f"{EVENTS} WHERE e.entity = ? AND e.entity_id = ?"
+                          " ORDER BY e.happened_at DESC, e.id DESC LIMIT ?", (entity, entity_id, limit))
         return [decode_event(r) for r in rows]
 
-    def events_page(self, before_id: int, limit: int, kind: str = "", operator: str = "",
+    def events_page(self, before: tuple[int, int] | None, limit: int, kind: str = "", operator: str = "",
                     text: str = "") -> list[dict]:
-        """Journal rows older than `before_id`, newest first, matching the filter."""
-        where, params = ["id < ?"], [before_id]
+        """Journal rows that happened before `before` ((happened_at, id); None: the latest),
+        latest first, matching the filter."""
+        where: list[str] = ["1"]
+        params: list = []
+        if before is not None:
+            where, params = ["(e.happened_at, e.id) < (?, ?)"], list(before)
         if kind:
             where.append("entity = ?")
             params.append(kind)
@@ -120,7 +141,7 @@ class Reader:
             where.append("(action LIKE ? ESCAPE '\\' OR entity_id LIKE ? ESCAPE '\\'"
                          " OR payload LIKE ? ESCAPE '\\')")
             params += [f"%{_like(text)}%"] * 3
-        rows = self.query(f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+        rows = self.query(f"{EVENTS} WHERE {' AND '.join(where)} ORDER BY e.happened_at DESC, e.id DESC LIMIT ?",
                           (*params, limit))
         return [decode_event(r) for r in rows]
 
@@ -160,6 +181,12 @@ class Room:
             target = self.tables[table]
             for row in rows:
                 target[row[key]] = row
+        for table, keys in delta.removed.items():
+            for key in keys:
+                self.tables.get(table, {}).pop(key, None)
+        for event in self.events:
+            if event["id"] in delta.effects:
+                event["effect"] = delta.effects[event["id"]]
         if "kpi_readings" in delta.rows:
             self._trim_readings()
         self.events.extend(delta.events)
@@ -201,8 +228,8 @@ class Room:
 
 
 # -- derived figures -----------------------------------------------------------------------
-def phase(room: Room) -> Phase:
-    return figures.current_phase(room.steps())
+def phase(room: Room, now: int | None = None) -> Phase:
+    return figures.current_phase(room.steps(), timefmt.now_ms() if now is None else now, room.golive)
 
 
 def holders(room: Room) -> dict[str, dict]:
@@ -234,7 +261,7 @@ class Progress:
 
 def progress(room: Room, now: int) -> Progress:
     steps = room.steps()
-    scope = steps if phase(room) is Phase.AFTER else [s for s in steps if s["phase"] != Phase.AFTER]
+    scope = steps if phase(room, now) is Phase.AFTER else [s for s in steps if s["phase"] != Phase.AFTER]
     return Progress(
         done=sum(StepStatus(s["status"]) in SETTLED for s in steps),
         total=len(steps),
@@ -327,17 +354,18 @@ def open_incidents(room: Room) -> list[dict]:
 def hhmm(ms: int | None, tz, seconds: bool = False) -> str:
     if ms is None:
         return "—"
-    return timefmt.from_ms(ms, tz).strftime("%H:%M:%S" if seconds else "%H:%M")
+    return timefmt.show(ms, tz, "%H:%M:%S" if seconds else "%H:%M")
 
 
 def day_time(ms: int | None, tz) -> str:
-    return "—" if ms is None else timefmt.from_ms(ms, tz).strftime("%a %d %b %H:%M")
+    return "—" if ms is None else timefmt.show(ms, tz, "%a %d %b %H:%M")
 
 
-def since(ms: int, now: int, tz) -> str:
+def since(ms: int, now: int, tz, seconds: bool = False) -> str:
     """'14:05' today, '22 Nov 14:05' on another day."""
-    then, today = timefmt.from_ms(ms, tz), timefmt.from_ms(now, tz)
-    return then.strftime("%H:%M" if then.date() == today.date() else "%d %b %H:%M")
+    same_day = timefmt.show(ms, tz, "%Y-%m-%d") == timefmt.show(now, tz, "%Y-%m-%d")
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return timefmt.show(ms, tz, clock if same_day else "%d %b %H:%M")
 
 
 def span(ms: int) -> str:
@@ -354,41 +382,13 @@ def span(ms: int) -> str:
 
 
 def t_label(now: int, golive: int) -> str:
-    """'T-1:23:45' before go-live, 'T+0:35:10' after (days counted in hours)."""
-    seconds = abs(now - golive) // 1000
+    """'T-1:23:45' before go-live, 'T+0:35:10' after; 'T+5d 04:12' from a day on."""
+    days, seconds = divmod(abs(now - golive) // 1000, 86400)
     hours, rest = divmod(seconds, 3600)
     sign = "-" if now < golive else "+"
+    if days:
+        return f"T{sign}{days}d {hours:02d}:{rest // 60:02d}"
     return f"T{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
-
-
-def describe(event: dict) -> str:
-    """One line saying what a journal event recorded."""
-    p, subject = event["payload"], event["entity_id"] or ""
-    action = event["action"]
-    if action.startswith("step."):
-        return f"{subject}: {p.get('from')} → {p.get('to')}" + (f" ({p['note']})" if p.get("note") else "")
-    if action == "gate.signoff":
-        return f"{subject}: {p.get('role')} signs {p.get('verdict')}" + (f" ({p['note']})" if p.get("note") else "")
-    if action == "incident.open":
-        return f"{subject} SEV{p.get('severity')} {p.get('title')}"
-    if action == "incident.update":
-        return f"{subject} {p.get('status')} SEV{p.get('severity')}" + (f": {p['note']}" if p.get("note") else "")
-    if action == "risk.trigger":
-        return f"{subject} fired → {p.get('incident')}"
-    if action.startswith("decision."):
-        return f"{p.get('kind')} by {p.get('decided_by')}: {p.get('rationale')}"
-    if action == "role.assign":
-        return f"{subject} → {p.get('person')}" + (f" (was {p['previous']})" if p.get("previous") else "")
-    if action.startswith("comm."):
-        return f"{p.get('audience')}/{p.get('channel')}" + (f": {p['text']}" if p.get("text") else " sent")
-    if action == "kpi.record":
-        return f"{subject} = {p.get('value')}"
-    if action == "note":
-        tags = " ".join(f"#{t}" for t in p.get("tags", []))
-        return f"{p.get('text')} {tags}".rstrip()
-    if action == "init":
-        return f"war room {p.get('name')} created"
-    return subject
 
 
 def draft(room: Room, now: int) -> str:
@@ -396,7 +396,7 @@ def draft(room: Room, now: int) -> str:
     tz = timefmt.zone(room.meta("timezone", "UTC"))
     done = progress(room, now)
     severities = ", ".join(f"{n} SEV{sev}" for sev, n in open_by_severity(room).items() if n)
-    lines = [f"{room.meta('name')} — {t_label(now, room.golive)}, phase {phase(room)}.",
+    lines = [f"{room.meta('name')} — {t_label(now, room.golive)}, phase {phase(room, now)}.",
              f"Runbook: {done.done}/{done.total} steps done, {done.late} late."]
     if done.in_progress:
         lines.append("In progress: " + "; ".join(s["title"] for s in done.in_progress) + ".")

@@ -58,7 +58,7 @@ class JournalList(ScrollView, can_focus=True):
         self.spec = list(columns)
         self.limit = limit
         self._keys: list[str] = []  # newest first
-        self._ranks: list = []  # minus each row's order, ascending: where a new row goes
+        self._ranks: list = []  # each row's order negated, ascending: where a new row goes
         self._cells: dict[str, Sequence[Text]] = {}
         self._order: dict = {}
         self._lines: LRUCache[tuple, Strip] = LRUCache(1024)
@@ -88,8 +88,9 @@ class JournalList(ScrollView, can_focus=True):
         for row in rows:
             if row.key in self._order:
                 self._drop(row.key)
-            i = bisect_left(self._ranks, -row.order)
-            self._ranks.insert(i, -row.order)
+            rank = _descending(row.order)
+            i = bisect_left(self._ranks, rank)
+            self._ranks.insert(i, rank)
             self._keys.insert(i, row.key)
             self._cells[row.key], self._order[row.key] = row.cells, row.order
         if self.limit is not None and len(self._keys) > self.limit + TRIM_SLACK:
@@ -177,3 +178,8 @@ class JournalList(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
+
+
+def _descending(order):
+    """An order (a number, or a tuple of numbers) negated, so that ascending ranks list it latest first."""
+    return tuple(-x for x in order) if isinstance(order, tuple) else -order

@@ -1,0 +1,77 @@
+"""The journal's vocabulary: one entry per action, with the payload keys it carries.
+
+An event records what a person said happened, never what it led to: a severity change
+carries the new severity, not the old one, because the old one depends on what else
+happened before it, and a fact typed late may change that. The reducer works it out.
+Journals written before this rule carry extra keys (`from`, `previous_severity`,
+`gate_state`, ...): `payload()` reads both shapes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+# action -> (entity, payload keys): the one list of what the journal may hold
+ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "init": ("warroom", ("name", "timezone", "golive", "plan", "steps", "roles", "holders_from")),
+    **{f"step.{a}": ("step", ("note", "force"))
+       for a in ("start", "done", "fail", "skip", "block", "unblock", "reopen")},
+    "gate.signoff": ("step", ("role", "verdict", "note", "force")),
+    "incident.open": ("incident", ("ref", "title", "severity", "owner", "step", "risk")),
+    "incident.update": ("incident", ("status", "severity", "title", "note")),
+    "risk.trigger": ("risk", ("incident", "severity", "title", "owner", "step", "note")),
+    "risk.close": ("risk", ("note",)),
+    **{f"decision.{k}": ("decision", ("kind", "decided_by", "rationale", "step", "incident", "force"))
+       for k in ("go", "no-go", "rollback", "hold", "resume")},
+    "role.assign": ("role", ("role", "person", "contact")),
+    "comm.sent": ("message", ("id", "audience", "text", "channel", "status")),
+    "comm.draft": ("message", ("id", "audience", "text", "channel", "status")),
+    "comm.send": ("message", ("id", "audience", "channel")),
+    "kpi.record": ("kpi", ("value",)),
+    "note": ("note", ("text", "tags")),
+    "correct": ("correction", ("event", "happened_at", "why")),
+    "retract": ("correction", ("event", "why")),
+}
+CORRECTIONS = ("correct", "retract")
+LOGS = ("note", "kpi.record")  # facts no rule depends on: they are never re-folded
+
+
+@dataclass(frozen=True)
+class Event:
+    """One journal row, its payload parsed."""
+
+    id: int
+    happened_at: int
+    recorded_at: int
+    operator: str
+    action: str
+    entity: str
+    entity_id: str | None
+    payload: dict
+
+    @property
+    def verb(self) -> str:
+        """'start' for 'step.start', the action itself when it has no dot."""
+        return self.action.split(".", 1)[-1]
+
+    def at(self, happened_at: int) -> Event:
+        return replace(self, happened_at=happened_at)
+
+
+def payload(event: Event) -> dict:
+    """The payload in today's shape, whichever shape the journal wrote it in."""
+    p = dict(event.payload)
+    if event.action == "incident.update" and "from" in p:
+        if p.get("status") == p.get("from"):
+            p["status"] = None
+        if p.get("severity") == p.get("previous_severity"):
+            p["severity"] = None
+    if event.action.startswith("decision.") and "forced" in p and "force" not in p:
+        p["force"] = bool(p["forced"])
+    if event.action.startswith("step.") and "forced" in p and "force" not in p:
+        p["force"] = bool(p["forced"])
+    return p
+
+
+def target_of(event: Event) -> int:
+    """The event a correction names."""
+    return int(event.payload["event"])

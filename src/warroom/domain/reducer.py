@@ -1,0 +1,421 @@
+"""The one reducer: what each journal event does to the war room, and the rules it must
+pass at the moment it happened.
+
+The war room is the fold of its journal ordered by when things happened (`happened_at`,
+then journal order), with corrections applied: a moved event takes its corrected time, a
+retracted one is left out. Commands fold with `check` on from the new fact's moment, so
+a fact is judged against the war room as it stood then and against every fact after it;
+the export, `status --as-of`, `verify` and the store's state tables all come from the same
+fold. Rows are shaped like the state tables (without `rev`).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import rules
+from .events import CORRECTIONS, Event, payload, target_of
+from .kinds import DecisionKind, IncidentStatus, MessageStatus, RiskStatus, StepKind, StepStatus, Verdict
+from .rules import RuleError
+
+ENDED = frozenset({StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED})
+MITIGATED = frozenset({IncidentStatus.MITIGATED, IncidentStatus.RESOLVED})
+HOLDING = frozenset({DecisionKind.NO_GO, DecisionKind.HOLD})
+RELEASING = frozenset({DecisionKind.GO, DecisionKind.RESUME})
+STOPS = frozenset({DecisionKind.NO_GO, DecisionKind.ROLLBACK, DecisionKind.HOLD})
+
+
+class JournalError(ValueError):
+    """A journal the war room cannot be rebuilt from."""
+
+
+class Contradiction(RuleError):
+    """A fact that an earlier-dated or corrected one would make impossible."""
+
+    def __init__(self, event: Event, reason: RuleError):
+        super().__init__(str(reason))
+        self.event = event
+
+
+@dataclass
+class Correction:
+    """A correction event, as the corrected event's views show it."""
+
+    id: int
+    kind: str  # 'correct' or 'retract'
+    operator: str
+    why: str
+    recorded_at: int
+    happened_at: int | None  # the corrected time (correct only)
+
+
+def incident_number(ref: str) -> int:
+    """'INC-12' -> 12."""
+    return int(ref.removeprefix("INC-"))
+
+
+class Board:
+    """The war room's rows, moved by events. `effects` holds what each event led to (a
+    step's from -> to, an incident's previous severity, a gate's state), as it was at the
+    moment the event happened."""
+
+    def __init__(self, meta: dict, roles: dict, steps: dict, risks: dict, audiences: dict,
+                 kpis: dict, assignments: Iterable[dict]):
+        self.plan = None  # the plan it was started from, when folded from the journal
+        self.meta, self.roles, self.steps, self.risks = meta, roles, steps, risks
+        self.audiences, self.kpis = audiences, kpis
+        self.assignments = {a["id"]: a for a in assignments}
+        self.signoffs: dict[int, dict] = {}
+        self.incidents: dict[int, dict] = {}
+        self.incident_updates: dict[int, dict] = {}
+        self.decisions: dict[int, dict] = {}
+        self.messages: dict[int, dict] = {}
+        self.kpi_readings: dict[int, dict] = {}
+        self.notes: dict[int, dict] = {}
+        self.attempts: dict[str, list[dict]] = defaultdict(list)  # step -> each start and how it ended
+        self.risk_fired_at: dict[str, int] = {}
+        self.effects: dict[int, dict] = {}
+        self.corrections: dict[int, list[Correction]] = defaultdict(list)
+        self.seen: list[int] = []  # every event folded, retracted or not
+        self._verdicts: dict[str, dict[str, Verdict]] = defaultdict(dict)  # gate -> role -> latest
+        self._in_force: int | None = None
+
+    @property
+    def golive(self) -> int:
+        return int(self.meta["golive"])
+
+    # -- folding -------------------------------------------------------------------------
+    def fold(self, events: Iterable[Event], check_from: tuple[int, int] | None = None,
+             until: int | None = None) -> Board:
+        """Apply `events` in time order with their corrections, up to `until` (all when None);
+        rules are checked for every event at or after `check_from` ((happened_at, id)).
+        Raises RuleError for the first event checked that breaks a rule (Contradiction when
+        it is not `check_from`'s own)."""
+        for event in self._effective(list(events)):
+            if until is not None and event.happened_at > until:
+                break
+            check = check_from is not None and (event.happened_at, event.id) >= check_from
+            try:
+                self.apply(event, check)
+            except RuleError as exc:
+                if (event.happened_at, event.id) == check_from:
+                    raise
+                raise Contradiction(event, exc) from None
+        return self
+
+    def _effective(self, events: list[Event]) -> list[Event]:
+        """The facts as corrected, by (happened_at, id)."""
+        self.seen += [e.id for e in events]
+        corrections = sorted((e for e in events if e.action in CORRECTIONS), key=lambda e: e.id)
+        retracted = {target_of(c) for c in corrections if c.action == "retract"}
+        moved: dict[int, int] = {}
+        for c in corrections:
+            p = c.payload
+            self.corrections[target_of(c)].append(Correction(
+                c.id, c.action, c.operator, p.get("why", ""), c.recorded_at, p.get("happened_at")))
+            if c.action == "correct" and c.id not in retracted:
+                moved[target_of(c)] = int(p["happened_at"])
+        facts = [e.at(moved[e.id]) if e.id in moved else e
+                 for e in events if e.action not in CORRECTIONS and e.id not in retracted]
+        return sorted(facts, key=lambda e: (e.happened_at, e.id))
+
+    def apply(self, event: Event, check: bool = False) -> None:
+        if event.action == "init":
+            return
+        handler = _HANDLERS.get(event.action) or _HANDLERS.get(event.action.split(".", 1)[0])
+        if handler is None:
+            raise JournalError(f"event {event.id}: unknown action {event.action!r}")
+        try:
+            handler(self, event, payload(event), check)
+        except RuleError:
+            raise
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            if check:
+                raise RuleError(f"{event.action} {event.entity_id or ''} does not apply: {exc}") from None
+            raise JournalError(f"event {event.id} ({event.action}) does not apply: {exc!r}") from None
+
+    # -- runbook -------------------------------------------------------------------------
+    def _step(self, e: Event, p: dict, check: bool) -> None:
+        row, action, note = self.steps[e.entity_id], e.verb, p.get("note") or ""
+        status = StepStatus(row["status"])
+        if check:
+            target = rules.step_transition(e.entity_id, status, action, note)
+            if action == "done" and row["kind"] == StepKind.GATE:
+                raise RuleError(f"gate {e.entity_id} passes when every required role signs go "
+                                f"(warroom signoff {e.entity_id} ROLE go)")
+        else:
+            target = rules.STEP_ACTIONS[action][1]
+        forced = self._forced(f"step {e.entity_id} cannot start", self._start_obstacles(row), p, check) \
+            if action == "start" else []
+        if action == "start":
+            row["started_at"] = e.happened_at
+        if action == "reopen":
+            row["started_at"] = None
+            self._verdicts.pop(e.entity_id, None)
+        row.update(status=target.value, ended_at=e.happened_at if target in ENDED else None,
+                   reason=note or None, forced=int(bool(forced) or bool(row["forced"])))
+        self._attempt(e, target, note)
+        self.effects[e.id] = {"from": status.value, "to": target.value, "forced": forced}
+
+    def _unmet(self, row: dict) -> list[str]:
+        statuses = {s["id"]: StepStatus(s["status"]) for s in self.steps.values()}
+        return rules.unmet_dependencies(row["depends_on"], statuses)
+
+    def _start_obstacles(self, row: dict) -> list[str]:
+        unmet = self._unmet(row)
+        obstacles = [f"waits for {', '.join(unmet)}"] if unmet else []
+        if self.meta["hold"]:
+            obstacles.append(f"the runbook is on hold ({self.meta['hold']})")
+        return obstacles
+
+    @staticmethod
+    def _forced(what: str, obstacles: list[str], p: dict, check: bool) -> list[str]:
+        """The obstacles a fact overrode; checked, a fact with obstacles needs force and a reason."""
+        if obstacles and check and not p.get("force"):
+            raise RuleError(f"{what}: {'; '.join(obstacles)} (--force with --note to override)")
+        if obstacles and check and not (p.get("note") or "").strip():
+            raise RuleError(f"{what}: forcing it needs a reason (--note)")
+        return obstacles if p.get("force") else []
+
+    def _attempt(self, e: Event, target: StepStatus, note: str) -> None:
+        attempts = self.attempts[e.entity_id]
+        if target is StepStatus.IN_PROGRESS:
+            attempts.append({"started_at": e.happened_at, "ended_at": None, "status": target.value, "note": note})
+        elif attempts and attempts[-1]["ended_at"] is None and target in ENDED:
+            attempts[-1].update(ended_at=e.happened_at, status=target.value, note=note or attempts[-1]["note"])
+
+    def _signoff(self, e: Event, p: dict, check: bool) -> None:
+        gate, role, verdict = self.steps[e.entity_id], p["role"], Verdict(p["verdict"])
+        if check:
+            _check_gate(gate, role)
+        obstacles = [] if self.holds(role, e.operator) else [f"{e.operator} does not hold {role}{self._held_by(role)}"]
+        verdicts = self._verdicts[gate["id"]]
+        verdicts[role] = verdict
+        state = rules.gate_state(gate["signoff_roles"], verdicts)
+        if state == "passed" and (unmet := self._unmet(gate)):
+            obstacles.append(f"it cannot pass while {', '.join(unmet)} is not done")
+        forced = self._forced(f"sign-off at gate {gate['id']} refused", obstacles, p, check)
+        self.signoffs[e.id] = {
+            "id": e.id, "gate": gate["id"], "role": role, "verdict": verdict.value,
+            "signed_by": e.operator, "comment": p.get("note") or "", "happened_at": e.happened_at,
+            "recorded_at": e.recorded_at, "forced": int(bool(forced))}
+        passed = state == "passed"
+        gate.update(status=(StepStatus.DONE if passed else StepStatus.IN_PROGRESS).value,
+                    started_at=gate["started_at"] if gate["started_at"] is not None else e.happened_at,
+                    ended_at=e.happened_at if passed else None,
+                    forced=int(bool(forced) or bool(gate["forced"])))
+        if verdict is Verdict.NO_GO:
+            self.meta["hold"] = f"no-go from {role} at gate {gate['id']}"
+        self.effects[e.id] = {"gate_state": state, "forced": forced}
+
+    def _held_by(self, role: str) -> str:
+        holders = [a["person"] for a in self.holders(role)]
+        return f" ({', '.join(holders)} does)" if holders else " (nobody does)"
+
+    # -- incidents and risks -------------------------------------------------------------
+    def _open_incident(self, e: Event, p: dict, check: bool) -> None:
+        self._add_incident(e, p["ref"], p["title"], p["severity"], p.get("owner"), p.get("step"), p.get("risk"))
+
+    def _add_incident(self, e: Event, ref: str, title: str, severity: int, owner, step, risk) -> None:
+        number = incident_number(ref)
+        self.incidents[number] = {
+            "number": number, "ref": ref, "title": title, "severity": severity,
+            "status": IncidentStatus.OPEN.value, "owner": owner, "step": step, "risk": risk,
+            "opened_at": e.happened_at, "mitigated_at": None, "resolved_at": None,
+            "opened_by": e.operator, "recorded_at": e.recorded_at}
+
+    def _update_incident(self, e: Event, p: dict, check: bool) -> None:
+        row = self.incidents.get(incident_number(e.entity_id))
+        if row is None:
+            raise RuleError(f"{e.entity_id} was not open yet at that time")
+        current, target = IncidentStatus(row["status"]), p.get("status")
+        if target is not None and check:
+            rules.incident_transition(row["ref"], current, IncidentStatus(target))
+        effect = {"from": current.value, "status": target or current.value,
+                  "previous_severity": row["severity"], "severity": p.get("severity") or row["severity"],
+                  "previous_title": row["title"] if p.get("title") else None}
+        if target is not None and target != current:
+            self._move_incident(row, current, IncidentStatus(target), e.happened_at)
+        row.update(severity=effect["severity"], title=p.get("title") or row["title"])
+        self.incident_updates[e.id] = {
+            "id": e.id, "incident": row["number"], "status": row["status"], "severity": row["severity"],
+            "note": p.get("note") or "", "operator": e.operator, "happened_at": e.happened_at,
+            "recorded_at": e.recorded_at, "title": p.get("title")}
+        self.effects[e.id] = effect
+
+    @staticmethod
+    def _move_incident(row: dict, current: IncidentStatus, target: IncidentStatus, at: int) -> None:
+        """Time to mitigate runs to the mitigation that held: a reopen forgets the last one."""
+        if target in MITIGATED and row["mitigated_at"] is None:
+            row["mitigated_at"] = at
+        if target not in MITIGATED and current in MITIGATED:
+            row["mitigated_at"] = None
+        row.update(status=target.value, resolved_at=at if target is IncidentStatus.RESOLVED else None)
+
+    def _trigger_risk(self, e: Event, p: dict, check: bool) -> None:
+        risk = self.risks[e.entity_id]
+        if check:
+            rules.risk_trigger(e.entity_id, RiskStatus(risk["status"]))
+        risk.update(status=RiskStatus.TRIGGERED.value, incident=p["incident"])
+        self.risk_fired_at[e.entity_id] = e.happened_at
+        self._add_incident(e, p["incident"], p["title"], p["severity"], p.get("owner"), p.get("step"), e.entity_id)
+
+    def _close_risk(self, e: Event, p: dict, check: bool) -> None:
+        risk = self.risks[e.entity_id]
+        if check:
+            rules.risk_close(e.entity_id, RiskStatus(risk["status"]))
+        risk.update(status=RiskStatus.CLOSED.value)
+
+    # -- decisions and roles -------------------------------------------------------------
+    def _decide(self, e: Event, p: dict, check: bool) -> None:
+        kind = DecisionKind(p["kind"])
+        forced = kind is DecisionKind.ROLLBACK and not self.may_decide_rollback(p["decided_by"])
+        if forced and check and not p.get("force"):
+            who = ", ".join(f"{a['person']} ({self.roles[a['role']]['title']})" for a in self.rollback_deciders())
+            raise RuleError(f"{p['decided_by']} holds no role that may decide a rollback; who may: "
+                            f"{who or 'nobody is assigned such a role'} (--force records it anyway)")
+        self.decisions[e.id] = {
+            "id": e.id, "kind": kind.value, "decided_by": p["decided_by"], "recorded_by": e.operator,
+            "rationale": p["rationale"], "step": p.get("step"), "incident": p.get("incident"),
+            "forced": int(forced), "supersedes": self._in_force, "happened_at": e.happened_at,
+            "recorded_at": e.recorded_at}
+        self._in_force = e.id
+        if kind in HOLDING:
+            self.meta["hold"] = f"{kind} decided by {p['decided_by']}"
+        elif kind in RELEASING:
+            self.meta["hold"] = ""
+        self.effects[e.id] = {"forced": forced, "supersedes": self.decisions[e.id]["supersedes"]}
+
+    def _assign(self, e: Event, p: dict, check: bool) -> None:
+        if check and p["role"] not in self.roles:
+            raise RuleError(f"unknown role {p['role']!r}")
+        current = next(iter(self.holders(p["role"])), None)
+        if check and current and (current["person"], current["contact"]) == (p["person"], p["contact"]):
+            raise RuleError(f"{p['person']} already holds {p['role']} at that time")
+        if current:
+            current["ended_at"] = e.happened_at
+        self.assignments[e.id] = {
+            "id": e.id, "role": p["role"], "person": p["person"], "contact": p["contact"],
+            "started_at": e.happened_at, "ended_at": None, "recorded_at": e.recorded_at}
+        self.effects[e.id] = {"previous": current["person"] if current else None}
+
+    # -- logs ----------------------------------------------------------------------------
+    def _message(self, e: Event, p: dict, check: bool) -> None:
+        sent = p["status"] == MessageStatus.SENT
+        self.messages[p["id"]] = {
+            "id": p["id"], "audience": p["audience"], "channel": p["channel"], "text": p["text"],
+            "status": p["status"], "operator": e.operator, "happened_at": e.happened_at,
+            "sent_at": e.happened_at if sent else None, "recorded_at": e.recorded_at}
+
+    def _send(self, e: Event, p: dict, check: bool) -> None:
+        row = self.messages.get(p["id"])
+        if row is None:
+            raise RuleError(f"message {p['id']} was not written yet at that time")
+        if check and row["status"] == MessageStatus.SENT:
+            raise RuleError(f"message {p['id']} was already sent")
+        row.update(status=MessageStatus.SENT.value, sent_at=e.happened_at)
+
+    def _kpi(self, e: Event, p: dict, check: bool) -> None:
+        self.kpi_readings[e.id] = {"id": e.id, "kpi": e.entity_id, "value": p["value"], "operator": e.operator,
+                                   "happened_at": e.happened_at, "recorded_at": e.recorded_at}
+
+    def _note(self, e: Event, p: dict, check: bool) -> None:
+        self.notes[e.id] = {"id": e.id, "text": p["text"], "tags": list(p["tags"]), "operator": e.operator,
+                            "happened_at": e.happened_at, "recorded_at": e.recorded_at}
+
+    # -- reading -------------------------------------------------------------------------
+    def effect_of(self, event_id: int) -> dict:
+        """What the event led to, and who corrected it since: what a timeline shows beside it."""
+        effect = dict(self.effects.get(event_id, {}))
+        if event_id in self.corrections:
+            effect["corrected"] = [vars(c) for c in self.corrections[event_id]]
+        return effect
+
+    def holders(self, role: str) -> list[dict]:
+        return [a for a in self.assignments.values() if a["role"] == role and a["ended_at"] is None]
+
+    def holds(self, role: str, person: str) -> bool:
+        return any(a["person"].casefold() == person.strip().casefold() for a in self.holders(role))
+
+    def rollback_deciders(self) -> list[dict]:
+        return [a for r in sorted(self.roles.values(), key=lambda r: r["position"])
+                if r["may_decide_rollback"] for a in self.holders(r["key"])]
+
+    def may_decide_rollback(self, person: str) -> bool:
+        return any(a["person"].casefold() == person.strip().casefold() for a in self.rollback_deciders())
+
+    @staticmethod
+    def from_plan(assignment: dict) -> bool:
+        """Whether the person holds the role from the plan (the plan's holders are
+        numbered -1, -2, ... in plan order; the others by the event that assigned them)."""
+        return assignment["id"] < 0
+
+    def incident_list(self) -> list[dict]:
+        return [self.incidents[n] for n in sorted(self.incidents)]
+
+    def in_force(self) -> dict | None:
+        return self.decisions.get(self._in_force) if self._in_force is not None else None
+
+
+def _check_gate(gate: dict, role: str) -> None:
+    if gate["kind"] != StepKind.GATE:
+        raise RuleError(f"step {gate['id']} is a {gate['kind']}, not a gate: it takes no sign-off")
+    if role not in gate["signoff_roles"]:
+        raise RuleError(f"gate {gate['id']} needs sign-off from {', '.join(gate['signoff_roles'])}, not {role!r}")
+    if StepStatus(gate["status"]) in rules.SETTLED:
+        raise RuleError(f"gate {gate['id']} was already {gate['status']} at that time")
+
+
+_HANDLERS = {
+    "step": Board._step, "gate.signoff": Board._signoff,
+    "incident.open": Board._open_incident, "incident.update": Board._update_incident,
+    "risk.trigger": Board._trigger_risk, "risk.close": Board._close_risk,
+    "decision": Board._decide, "role.assign": Board._assign,
+    "comm.sent": Board._message, "comm.draft": Board._message, "comm.send": Board._send,
+    "kpi.record": Board._kpi, "note": Board._note,
+}
+
+
+# -- the war room before its first fact ----------------------------------------------------
+def initial(plan, init: Event) -> Board:
+    """The board a plan starts: every step pending, every risk watched, the plan's people
+    holding their roles from `holders_from` (the plan's start, or `init --at`)."""
+    p = init.payload
+    since = p.get("holders_from", init.happened_at)
+    people = list(plan.people)
+    board = Board(
+        meta={"name": plan.name, "timezone": plan.timezone, "golive": str(plan.golive), "hold": ""},
+        roles={r.key: {"key": r.key, "position": i, "title": r.title, "responsibilities": r.responsibilities,
+                       "may_decide_rollback": int(r.may_decide_rollback)} for i, r in enumerate(plan.roles)},
+        steps={s.id: _step_row(s, i) for i, s in enumerate(plan.steps)},
+        risks={r.id: _risk_row(r, i) for i, r in enumerate(plan.risks)},
+        audiences={a.key: {"key": a.key, "position": i, "title": a.title, "channel": a.channel,
+                           "cadence": {k.value: v for k, v in a.cadence.items()}}
+                   for i, a in enumerate(plan.audiences)},
+        kpis={k.key: {"key": k.key, "position": i, "name": k.name, "unit": k.unit, "baseline": k.baseline,
+                      "target": k.target, "better": k.better.value} for i, k in enumerate(plan.kpis)},
+        assignments=[{"id": i - len(people), "role": a.role, "person": a.person, "contact": a.contact,
+                      "started_at": since, "ended_at": None, "recorded_at": init.recorded_at}
+                     for i, a in enumerate(people)],
+    )
+    board.plan = plan
+    return board
+
+
+def _step_row(s, i: int) -> dict:
+    return {"id": s.id, "position": i, "title": s.title, "phase": s.phase.value, "kind": s.kind.value,
+            "owner": s.owner, "planned_start": s.planned_start, "planned_duration": s.planned_duration,
+            "depends_on": list(s.depends_on), "critical": int(s.critical), "instructions": s.instructions,
+            "signoff_roles": list(s.signoff_roles), **PENDING_STEP}
+
+
+def _risk_row(r, i: int) -> dict:
+    return {"id": r.id, "position": i, "title": r.title, "likelihood": r.likelihood, "impact": r.impact,
+            "criticality": r.criticality.value, "mitigation": r.mitigation, "owner": r.owner,
+            "steps": list(r.steps), **WATCHED_RISK}
+
+
+# what a fold resets before it replays a step's or a risk's events
+PENDING_STEP = {"status": StepStatus.PENDING.value, "started_at": None, "ended_at": None, "reason": None, "forced": 0}
+WATCHED_RISK = {"status": RiskStatus.WATCHING.value, "incident": None}

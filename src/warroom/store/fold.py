@@ -1,0 +1,225 @@
+"""The state tables as the reducer's output.
+
+A fact touches one part of the war room: the runbook (steps, sign-offs, decisions, roles,
+the hold), one incident, one risk, one message, or one log line (a note, a KPI reading).
+A command re-folds only that part, from the journal's events of that part (with their
+corrections) over the part's plan rows, with the new event in its place by time; then it
+writes the rows that came out different and removes the ones that no longer exist. A
+backdated fact therefore costs what a present one does, however long the journal is.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from ..domain.events import CORRECTIONS, LOGS, Event, target_of
+from ..domain.reducer import PENDING_STEP, WATCHED_RISK, Board, incident_number
+
+RUNBOOK_ENTITIES = ("step", "decision", "role")
+JSON_COLUMNS = {"steps": ("depends_on", "signoff_roles"), "risks": ("steps",),
+                "audiences": ("cadence",), "notes": ("tags",), "effects": ("effect",)}
+KEYS = {"meta": "key", "roles": "key", "steps": "id", "risks": "id", "audiences": "key", "kpis": "key",
+        "assignments": "id", "signoffs": "id", "incidents": "number", "incident_updates": "id",
+        "decisions": "id", "messages": "id", "kpi_readings": "id", "notes": "id", "effects": "event"}
+# parents before children: the order rows are written in, and the reverse of removal
+WRITE_ORDER = ("meta", "roles", "steps", "risks", "audiences", "kpis", "assignments", "incidents",
+               "signoffs", "incident_updates", "decisions", "messages", "kpi_readings", "notes", "effects")
+_EVENT_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload"
+
+
+@dataclass
+class Scope:
+    """The parts of the war room a fact touches."""
+
+    runbook: bool = False
+    incidents: set[int] = field(default_factory=set)
+    risks: set[str] = field(default_factory=set)
+    messages: set[int] = field(default_factory=set)
+    logs: set[int] = field(default_factory=set)  # event ids of notes and KPI readings
+
+    def add(self, event: Event) -> None:
+        if event.entity in RUNBOOK_ENTITIES:
+            self.runbook = True
+        elif event.entity == "incident":
+            self.incidents.add(incident_number(event.entity_id))
+        elif event.entity == "risk":
+            self.risks.add(event.entity_id)
+            if event.action == "risk.trigger":
+                self.incidents.add(incident_number(event.payload["incident"]))
+        elif event.entity == "message":
+            self.messages.add(int(event.entity_id))
+        elif event.action in LOGS:
+            self.logs.add(event.id)
+
+
+def to_event(row: tuple) -> Event:
+    return Event(*row[:7], json.loads(row[7]))
+
+
+def read_event(conn: sqlite3.Connection, event_id: int) -> Event | None:
+    row = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
+    return to_event(row) if row else None
+
+
+def events_of(conn: sqlite3.Connection, scope: Scope) -> list[Event]:
+    """Every event of the scope's parts, with the corrections that name them."""
+    found: dict[int, Event] = {}
+
+    def take(where: str, params: tuple = ()) -> None:
+        for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where}", params):
+            found.setdefault(row[0], to_event(row))
+
+    if scope.runbook:
+        take(f"entity IN ({', '.join('?' * len(RUNBOOK_ENTITIES))})", RUNBOOK_ENTITIES)
+    for risk in scope.risks:
+        take("entity = 'risk' AND entity_id = ?", (risk,))
+    for number in scope.incidents:
+        take("entity = 'incident' AND entity_id = ?", (f"INC-{number}",))
+        take("action = 'risk.trigger' AND json_extract(payload, '$.incident') = ?", (f"INC-{number}",))
+    for message in scope.messages:
+        take("entity = 'message' AND entity_id = ?", (str(message),))
+    for event_id in scope.logs:
+        take("id = ?", (event_id,))
+    corrections = [to_event(r) for r in conn.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE entity = 'correction' ORDER BY id")]
+    for c in corrections:  # in id order, so a correction of a correction follows its target
+        if int(c.entity_id) in found:
+            found[c.id] = c
+    return list(found.values())
+
+
+def widen(conn: sqlite3.Connection, scope: Scope) -> Scope:
+    """A risk's part holds the incidents its triggers opened (their rows move with it)."""
+    for risk in list(scope.risks):
+        for (ref,) in conn.execute("SELECT json_extract(payload, '$.incident') FROM events"
+                                   " WHERE action = 'risk.trigger' AND entity_id = ?", (risk,)):
+            scope.incidents.add(incident_number(ref))
+    return scope
+
+
+def settle(conn: sqlite3.Connection, event: Event) -> Board:
+    """Fold a new fact (or a correction) into the part of the war room it touches, judged
+    from the moment it changes on, and write that part's rows. Raises RuleError."""
+    scope = Scope()
+    if event.action in CORRECTIONS:
+        target = read_event(conn, target_of(event))
+        while target.action in CORRECTIONS:  # retracting a correction touches what it corrected
+            target = read_event(conn, target_of(target))
+        scope.add(target)
+        moved = [event.payload.get("happened_at", target.happened_at)]
+        since = min(target.happened_at, *moved, *_corrected_times(conn, target.id))
+        check_from = (since, 0)
+    else:
+        scope.add(event)
+        check_from = (event.happened_at, event.id)
+    widen(conn, scope)
+    board = base(conn).fold([*events_of(conn, scope), event], check_from)
+    write(conn, owned(board, scope), event.id)
+    return board
+
+
+def _corrected_times(conn: sqlite3.Connection, event_id: int) -> list[int]:
+    return [t for (t,) in conn.execute(
+        "SELECT json_extract(payload, '$.happened_at') FROM events WHERE entity = 'correction'"
+        " AND entity_id = ? AND action = 'correct'", (str(event_id),))]
+
+
+# -- the plan's rows, from the tables ------------------------------------------------------
+def base(conn: sqlite3.Connection) -> Board:
+    """The war room before its first fact, read from the state tables' plan columns."""
+    meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta")}
+    meta["hold"] = ""
+    return Board(
+        meta=meta,
+        roles=_keyed(conn, "roles"),
+        steps={k: r | PENDING_STEP for k, r in _keyed(conn, "steps").items()},
+        risks={k: r | WATCHED_RISK for k, r in _keyed(conn, "risks").items()},
+        audiences=_keyed(conn, "audiences"),
+        kpis=_keyed(conn, "kpis"),
+        assignments=[r | {"ended_at": None} for r in stored_rows(conn, "assignments", "id < 0")],
+    )
+
+
+def stored_rows(conn: sqlite3.Connection, table: str, where: str = "1", params: tuple = ()) -> list[dict]:
+    cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", params)
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, values)) for values in cursor]
+    for row in rows:
+        row.pop("rev", None)
+        for column in JSON_COLUMNS.get(table, ()):
+            row[column] = json.loads(row[column])
+    return rows
+
+
+def _keyed(conn: sqlite3.Connection, table: str) -> dict:
+    return {r[KEYS[table]]: r for r in stored_rows(conn, table)}
+
+
+# -- writing the rows back -----------------------------------------------------------------
+def owned(board: Board, scope: Scope) -> dict[str, tuple[str, tuple, list[dict]]]:
+    """table -> (which stored rows the scope owns, as SQL; the rows the fold made of them)."""
+    parts: dict[str, tuple[str, tuple, list[dict]]] = {}
+    if scope.runbook:
+        parts["steps"] = ("1", (), list(board.steps.values()))
+        parts["meta"] = ("key = 'hold'", (), [{"key": "hold", "value": board.meta["hold"]}])
+        for table in ("assignments", "signoffs", "decisions"):
+            parts[table] = ("1", (), list(getattr(board, table).values()))
+    for name, keys, rows, key in (
+            ("risks", scope.risks, board.risks, "id"), ("incidents", scope.incidents, board.incidents, "number"),
+            ("messages", scope.messages, board.messages, "id")):
+        if keys:
+            parts[name] = _among(key, keys, [rows[k] for k in keys if k in rows])
+    if scope.incidents:
+        parts["incident_updates"] = _among("incident", scope.incidents,
+                                           [u for u in board.incident_updates.values() if u["incident"] in scope.incidents])
+    for table in ("notes", "kpi_readings"):
+        if scope.logs:
+            parts[table] = _among("id", scope.logs, [r for r in getattr(board, table).values() if r["id"] in scope.logs])
+    parts["effects"] = _among("event", board.seen, effects(board, board.seen))
+    return parts
+
+
+def effects(board: Board, event_ids) -> list[dict]:
+    return [{"event": e, "effect": effect} for e in event_ids if (effect := board.effect_of(e))]
+
+
+def _among(column: str, keys, rows: list[dict]) -> tuple[str, tuple, list[dict]]:
+    keys = tuple(keys)
+    return f"{column} IN ({', '.join('?' * len(keys))})", keys, rows
+
+
+def write(conn: sqlite3.Connection, parts: dict[str, tuple[str, tuple, list[dict]]], rev: int) -> None:
+    """Make the stored rows of each part equal the fold's: upsert what differs (rev = the
+    event that made it differ), delete what is gone (and say so in `removed`)."""
+    gone: dict[str, list] = {}
+    for table in WRITE_ORDER:
+        if table in parts:
+            where, params, rows = parts[table]
+            stored = {r[KEYS[table]]: r for r in stored_rows(conn, table, where, params)}
+            folded = {r[KEYS[table]]: r for r in rows}
+            gone[table] = [k for k in stored if k not in folded]
+            for key, row in folded.items():
+                if stored.get(key) != row:
+                    _upsert(conn, table, row, rev)
+    for table in reversed(WRITE_ORDER):
+        for key in gone.get(table, ()):
+            conn.execute(f"DELETE FROM {table} WHERE {KEYS[table]} = ?", (key,))
+            conn.execute("INSERT INTO removed (tbl, key, rev) VALUES (?,?,?)", (table, str(key), rev))
+
+
+def _upsert(conn: sqlite3.Connection, table: str, row: dict, rev: int) -> None:
+    values = {k: json.dumps(v) if k in JSON_COLUMNS.get(table, ()) else v for k, v in row.items()}
+    values["rev"] = rev
+    columns = ", ".join(values)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in values if c != KEYS[table])
+    conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(values))})"
+                 f" ON CONFLICT({KEYS[table]}) DO UPDATE SET {updates}", tuple(values.values()))
+
+
+def everything(board: Board) -> dict[str, tuple[str, tuple, list[dict]]]:
+    """Every table as the fold made it: for `init` and for a rebuild of the whole file."""
+    meta = [{"key": k, "value": board.meta[k]} for k in ("name", "timezone", "golive", "hold")]
+    tables = {"meta": meta, "effects": effects(board, board.seen),
+              **{t: list(getattr(board, t).values()) for t in WRITE_ORDER if t not in ("meta", "effects")}}
+    return {t: ("1", (), rows) for t, rows in tables.items()}

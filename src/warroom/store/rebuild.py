@@ -1,0 +1,81 @@
+"""The whole war room folded from its journal: for an export, `status --as-of`, `verify`'s
+check of the state tables, and the migration that rebuilds them."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from ..domain.events import Event
+from ..domain.reducer import Board, JournalError, initial
+from . import fold
+
+LOG_ACTIONS = ("note", "kpi.record", "comm.sent", "comm.draft", "comm.send")
+_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload"
+
+
+def journal_board(conn: sqlite3.Connection, as_of: int | None = None, logs: bool = True) -> Board:
+    """The board after every event that happened at or before `as_of` (None: all), corrections
+    applied; without `logs`, messages, notes and KPI readings are left out (they are tallied)."""
+    skip = "" if logs else f" WHERE action NOT IN ({', '.join(repr(a) for a in LOG_ACTIONS)})"
+    return replay(_events(conn, f"SELECT {_COLUMNS} FROM events{skip} ORDER BY id"), as_of)
+
+
+def replay(events: Iterable[Event], as_of: int | None = None) -> Board:
+    """The board after `events` (journal order, the init event first), up to `as_of`."""
+    events = iter(events)
+    init = next(events, None)
+    if init is None or init.action != "init":
+        raise JournalError("the journal does not start with the war room's plan (init event)")
+    return initial(_plan(init), init).fold(events, until=as_of)
+
+
+def _events(conn: sqlite3.Connection, sql: str) -> Iterator[Event]:
+    cursor = conn.execute(sql)
+    while batch := cursor.fetchmany(2000):
+        for row in batch:
+            try:
+                yield fold.to_event(row)
+            except (ValueError, TypeError) as exc:
+                raise JournalError(f"event {row[0]}: its payload is not JSON: {exc}") from None
+
+
+def _plan(init: Event):
+    """The plan the war room was created with. The init event carries the plan file's text
+    and the go-live it was created for: a plan moved in time before it was loaded (the demo
+    is moved to today) is moved here the same way."""
+    from ..plan.loader import load_plan_text
+
+    try:
+        return load_plan_text(init.payload["plan"], "<journal: init event>").moved_to(init.payload["golive"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise JournalError(f"event {init.id} (init): its plan does not load: {exc}") from None
+
+
+def refold(conn: sqlite3.Connection) -> None:
+    """Rewrite every state table as the fold of the journal (inside the caller's transaction)."""
+    last = conn.execute("SELECT MAX(id) FROM events").fetchone()[0]
+    if last is not None:
+        fold.write(conn, fold.everything(journal_board(conn)), last)
+
+
+def differences(conn: sqlite3.Connection) -> list[str]:
+    """Every state row that is not what the journal's fold says it should be."""
+    folded = fold.everything(journal_board(conn))
+    problems = []
+    for table, (_, _, rows) in folded.items():
+        key = fold.KEYS[table]
+        stored = {r[key]: r for r in fold.stored_rows(conn, table)}
+        for row in rows:
+            if stored.get(row[key]) is None:
+                problems.append(f"state: {table} {row[key]} is missing (the journal has it)")
+            elif (diff := _diff(stored.pop(row[key]), row)):
+                problems.append(f"state: {table} {row[key]}: {diff} (the journal says otherwise)")
+        problems += [f"state: {table} {k} is not in the journal" for k in stored]
+    return problems
+
+
+def _diff(stored: dict, folded: dict) -> str:
+    return "; ".join(f"{k} is {json.dumps(stored.get(k), ensure_ascii=False, default=str)}, "
+                     f"not {json.dumps(v, ensure_ascii=False, default=str)}"
+                     for k, v in folded.items() if stored.get(k) != v)
