@@ -22,10 +22,10 @@ from .base import WarScreen
 from .sentence import describe
 
 PHASES = list(Phase)
-COLUMNS = [Column("Status", "status", 9), Column("Plan", "plan", 11), Column("Actual", "actual", 11),
-           Column("Slip", "slip", 5), Column("Step · owner", "title", 24, fill=1)]
+COLUMNS = [Column("Status", "status", 9), Column("Plan", "plan", 15), Column("Actual", "actual", 11),
+           Column("Slip", "slip", 5), Column("Step · owner", "title", 20, fill=1)]
 REASONED = {"fail": "Why did it fail?", "skip": "Why skip it?", "block": "What blocks it?",
-            "force": "Why start it anyway?"}
+            "force": "Why start it anyway?", "reopen": "Why was it not really done?"}
 
 
 class RunbookScreen(WarScreen):
@@ -40,6 +40,7 @@ class RunbookScreen(WarScreen):
         Binding("u", "step('unblock')", "Unblock"),
         Binding("F", "reasoned('force')", "Force start"),
         Binding("g", "signoff", "Sign gate"),
+        Binding("o", "reasoned('reopen')", "Reopen"),
     ]
 
     def body(self) -> ComposeResult:
@@ -90,13 +91,13 @@ class RunbookScreen(WarScreen):
         tz = self.app.tz
         start_slip, end_slip = figures.start_slip(step, now), figures.end_slip(step, now)
         slip = max(start_slip or 0, end_slip or 0)
-        planned_end = figures.planned_end(step)
-        actual = f"{views.hhmm(step['started_at'], tz)}-{views.hhmm(step['ended_at'], tz)}" if step["started_at"] else ""
+        golive = self.app.room.golive
+        actual = views.day_span(step["started_at"], step["ended_at"], golive, tz) if step["started_at"] else ""
         title = Text(badges.KIND_MARK.get(step["kind"], ""), "bold", end="")
         title.append_text(safe(step["title"], "bold" if step["critical"] else "", limit=200))
         return RowData(step["id"], (PHASES.index(Phase(step["phase"])), step["position"]), [
             badges.step_status(step["status"]),
-            Text(f"{views.hhmm(step['planned_start'], tz)}-{views.hhmm(planned_end, tz)}", end=""),
+            Text(views.day_span(step["planned_start"], figures.planned_end(step), golive, tz), end=""),
             Text(actual, end=""),
             Text(f"+{views.span(slip)}" if slip else "", "bold red" if slip else "", end=""),
             Tail(title, safe(f" · {step['owner']}", "dim", limit=40)),

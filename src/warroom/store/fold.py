@@ -38,6 +38,10 @@ class Scope:
     messages: set[int] = field(default_factory=set)
     logs: set[int] = field(default_factory=set)  # event ids of notes and KPI readings
 
+    def only_logs(self) -> bool:
+        """A new note or reading: nothing recorded before can bear on it."""
+        return not (self.runbook or self.incidents or self.risks or self.messages)
+
     def add(self, event: Event) -> None:
         if event.entity in RUNBOOK_ENTITIES:
             self.runbook = True
@@ -114,8 +118,9 @@ def settle(conn: sqlite3.Connection, event: Event) -> Board:
         scope.add(event)
         check_from = (event.happened_at, event.id)
     widen(conn, scope)
-    board = base(conn).fold([*events_of(conn, scope), event], check_from)
-    write(conn, owned(board, scope), event.id)
+    fresh = scope.only_logs() and event.action not in CORRECTIONS  # nothing stored bears on it
+    board = base(conn, scope).fold([*([] if fresh else events_of(conn, scope)), event], check_from)
+    write(conn, owned(board, scope), event.id, fresh)
     return board
 
 
@@ -126,18 +131,20 @@ def _corrected_times(conn: sqlite3.Connection, event_id: int) -> list[int]:
 
 
 # -- the plan's rows, from the tables ------------------------------------------------------
-def base(conn: sqlite3.Connection) -> Board:
-    """The war room before its first fact, read from the state tables' plan columns."""
-    meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta")}
+def base(conn: sqlite3.Connection, scope: Scope) -> Board:
+    """The war room before its first fact, read from the state tables' plan columns: the
+    ones the scope's events read (the runbook's steps and roles, the risks their triggers
+    move); audiences and KPIs are only checked to exist, by the commands."""
+    runbook, risks = scope.runbook, bool(scope.risks or scope.incidents)
+    meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta")} if runbook else {}
     meta["hold"] = ""
     return Board(
         meta=meta,
-        roles=_keyed(conn, "roles"),
-        steps={k: r | PENDING_STEP for k, r in _keyed(conn, "steps").items()},
-        risks={k: r | WATCHED_RISK for k, r in _keyed(conn, "risks").items()},
-        audiences=_keyed(conn, "audiences"),
-        kpis=_keyed(conn, "kpis"),
-        assignments=[r | {"ended_at": None} for r in stored_rows(conn, "assignments", "id < 0")],
+        roles=_keyed(conn, "roles") if runbook else {},
+        steps={k: r | PENDING_STEP for k, r in _keyed(conn, "steps").items()} if runbook else {},
+        risks={k: r | WATCHED_RISK for k, r in _keyed(conn, "risks").items()} if risks else {},
+        audiences={}, kpis={},
+        assignments=[r | {"ended_at": None} for r in stored_rows(conn, "assignments", "id < 0")] if runbook else [],
     )
 
 
@@ -189,14 +196,16 @@ def _among(column: str, keys, rows: list[dict]) -> tuple[str, tuple, list[dict]]
     return f"{column} IN ({', '.join('?' * len(keys))})", keys, rows
 
 
-def write(conn: sqlite3.Connection, parts: dict[str, tuple[str, tuple, list[dict]]], rev: int) -> None:
+def write(conn: sqlite3.Connection, parts: dict[str, tuple[str, tuple, list[dict]]], rev: int,
+          fresh: bool = False) -> None:
     """Make the stored rows of each part equal the fold's: upsert what differs (rev = the
-    event that made it differ), delete what is gone (and say so in `removed`)."""
+    event that made it differ), delete what is gone (and say so in `removed`). `fresh`: the
+    parts have no stored rows yet."""
     gone: dict[str, list] = {}
     for table in WRITE_ORDER:
         if table in parts:
             where, params, rows = parts[table]
-            stored = {r[KEYS[table]]: r for r in stored_rows(conn, table, where, params)}
+            stored = {} if fresh else {r[KEYS[table]]: r for r in stored_rows(conn, table, where, params)}
             folded = {r[KEYS[table]]: r for r in rows}
             gone[table] = [k for k in stored if k not in folded]
             for key, row in folded.items():

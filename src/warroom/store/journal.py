@@ -36,9 +36,9 @@ def append(conn: sqlite3.Connection, event_id: int, prev_hash: str, happened_at:
 
 
 def mark_if_late(conn: sqlite3.Connection, event_id: int, happened_at: int) -> None:
-    """Note a fact typed after facts that happened later: the console marks it. Call before
-    appending it."""
-    latest = conn.execute("SELECT MAX(happened_at) FROM events").fetchone()[0]
+    """Note a fact typed after facts that happened later (the war room's creation is not one):
+    the console marks it. Call before appending it."""
+    latest = conn.execute("SELECT MAX(happened_at) FROM events WHERE action != 'init'").fetchone()[0]
     if latest is not None and happened_at < latest:
         conn.execute("INSERT INTO late_entries (event, latest) VALUES (?, ?)", (event_id, latest))
 

@@ -127,7 +127,7 @@ CREATE INDEX effects_rev ON effects(rev);
 CREATE TABLE late_entries (event INTEGER PRIMARY KEY, latest INTEGER NOT NULL);
 INSERT INTO late_entries (event, latest)
     SELECT id, latest FROM (SELECT id, happened_at, MAX(happened_at) OVER (ORDER BY id
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest FROM events)
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest FROM events WHERE action != 'init')
     WHERE happened_at < latest;
 """
 

@@ -361,6 +361,13 @@ def day_time(ms: int | None, tz) -> str:
     return "—" if ms is None else timefmt.show(ms, tz, "%a %d %b %H:%M")
 
 
+def day_span(start: int, end: int | None, golive: int, tz) -> str:
+    """'20:05-20:40' on go-live's day, 'D-1 14:00-14:30' on another (the day of its start)."""
+    days = (timefmt.from_ms(start, tz).date() - timefmt.from_ms(golive, tz).date()).days
+    day = f"D{days:+d} " if days else ""
+    return f"{day}{hhmm(start, tz)}-{hhmm(end, tz)}"
+
+
 def since(ms: int, now: int, tz, seconds: bool = False) -> str:
     """'14:05' today, '22 Nov 14:05' on another day."""
     same_day = timefmt.show(ms, tz, "%Y-%m-%d") == timefmt.show(now, tz, "%Y-%m-%d")
