@@ -62,6 +62,9 @@ def guarded(fn):
         except (RuleError, StoreError, ValueError) as exc:
             click.echo(f"warroom: {one_line(exc)}", err=True)
             sys.exit(EXIT_BAD_INPUT)
+        except OverflowError:
+            click.echo("warroom: a number given is too large", err=True)
+            sys.exit(EXIT_BAD_INPUT)
         except sqlite3.Error as exc:
             click.echo(f"warroom: database error: {one_line(exc)}", err=True)
             sys.exit(1)
@@ -89,7 +92,7 @@ def write_command(group, name: str, **settings):
         def command(ctx: Context, at, **kwargs):
             with ctx.open() as store:
                 when = note = None
-                if at:
+                if at is not None:
                     earliest = store.query("SELECT MIN(planned_start) AS first FROM steps")[0]["first"]
                     when = timefmt.parse_at(at, timefmt.now_ms(), store.zone(), earliest)
                     note = timefmt.ambiguity(at, when, store.zone())

@@ -277,3 +277,67 @@ def test_an_incident_title_changes_and_the_journal_keeps_the_old_one(wr):
     assert json.loads(events[opened - 1]["payload"])["title"] == "Checkout errors"
     assert "Checkout 500s on /pay" in events[-1]["payload"]
     assert export_json(wr.path)["state"]["incidents"][0]["title"] == "Checkout 500s on /pay"
+
+
+# -- what the report counts is the corrected record ---------------------------------------
+def test_the_report_counts_logs_as_corrected(wr):
+    wr.ok("kpi", "record", "errors", "0.4", "--at", "2026-11-30T10:00")
+    typo = wr.ok("kpi", "record", "errors", "9.9", "--at", "2026-11-30T11:00")["event"]
+    wr.ok("retract", str(typo), "--why", "typed 9.9 for 0.9")
+    wrong = wr.ok("comm", "log", "team", "update 1", "--at", "2026-11-30T10:05")["event"]
+    wr.ok("retract", str(wrong), "--why", "posted in the wrong room")
+    note = wr.ok("note", "hello", "--tag", "retro", "--at", "2026-11-30T10:30")["event"]
+    wr.ok("retract", str(note), "--why", "not a retro point")
+    facts = export_json(wr.path)["facts"]
+    kpi = next(k for k in facts["kpis"] if k["kpi"] == "errors")
+    assert (kpi["readings"], kpi["last"]["value"], kpi["met"]) == (1, 0.4, True)
+    assert facts["messages"] == 0 and facts["notes"] == 0
+    report = wr.run("export").output
+    retro = report.split("Notes tagged retro", 1)[1].split("\n## ", 1)[0]
+    assert "hello" not in retro
+    assert "hello" in report and "retracted — not a retro point" in report  # the timeline keeps it, marked
+
+
+def test_a_moved_reading_counts_at_its_corrected_time(wr):
+    wr.ok("kpi", "record", "errors", "0.4", "--at", "2026-11-30T10:00")
+    wr.ok("kpi", "record", "errors", "0.9", "--at", "2026-11-30T11:00")
+    first = journal(wr.path)[-2]["id"]
+    wr.ok("correct", str(first), "--at", "2026-11-30T12:00", "--why", "read at noon")
+    kpi = next(k for k in export_json(wr.path)["facts"]["kpis"] if k["kpi"] == "errors")
+    assert (kpi["last"]["value"], kpi["last"]["happened_at"]) == (0.4, T("2026-11-30T12:00"))
+
+
+# -- refusals that say what is wrong ------------------------------------------------------
+def test_a_decision_about_an_incident_not_yet_open_is_refused(wr):
+    wr.ok("incident", "open", "pay", "--sev", "2", "--at", "2026-11-30T10:00")
+    error = wr.refused("decide", "rollback", "--by", "Ann", "--why", "p", "--incident", "INC-1",
+                       "--at", "2026-11-30T09:05")
+    assert "INC-1 was not open yet" in error
+
+
+def test_a_correction_that_cannot_hold_names_the_corrected_fact_itself(wr):
+    wr.ok("step", "start", "d8", "--at", "2026-11-29T09:30", who="Bob")
+    done = wr.ok("step", "done", "d8", "--at", "2026-11-29T10:00", who="Bob")["event"]
+    error = wr.refused("correct", str(done), "--at", "2026-11-29T09:00", "--why", "before it started")
+    assert error.startswith(f"warroom: refused: #{done} cannot be so:") and "contradicts" not in error
+
+
+@pytest.mark.parametrize("args", [
+    ("correct", "99999999999999999999", "--at", "2026-11-29T08:00", "--why", "x"),
+    ("retract", "99999999999999999999", "--why", "x"),
+    ("incident", "update", "INC-99999999999999999999", "--note", "x"),
+    ("incident", "update", "INC-²", "--note", "x"),
+    ("note", "x", "--at", ""),
+])
+def test_numbers_and_times_that_cannot_be_are_one_line_refusals(wr, args):
+    wr.refused(*args)
+
+
+def test_plan_holders_hold_only_from_when_the_plan_took_effect(tmp_path):
+    room = Room(tmp_path / "late.db")
+    assert room.run("init", str(REPRO), "--at", "2026-11-30T12:00").exit_code == 0
+    room.ok("step", "start", "d8", "--at", "2026-11-30T08:00", who="Bob")
+    room.ok("step", "done", "d8", "--at", "2026-11-30T08:30", who="Bob")
+    assert "Bob does not hold ops" in room.refused("signoff", "gate", "ops", "go", "--at", "2026-11-30T09:00", who="Bob")
+    assert "holds no role that may decide a rollback" in room.refused(
+        "decide", "rollback", "--by", "Ann", "--why", "x", "--at", "2026-11-30T08:00")

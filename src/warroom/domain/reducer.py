@@ -78,6 +78,7 @@ class Board:
         self.effects: dict[int, dict] = {}
         self.corrections: dict[int, list[Correction]] = defaultdict(list)
         self.seen: list[int] = []  # every event folded, retracted or not
+        self.left_out: dict[int, str] = {}  # event id -> why it could not apply at its moment
         self._verdicts: dict[str, dict[str, Verdict]] = defaultdict(dict)  # gate -> role -> latest
         self._in_force: int | None = None
 
@@ -87,20 +88,27 @@ class Board:
 
     # -- folding -------------------------------------------------------------------------
     def fold(self, events: Iterable[Event], check_from: tuple[int, int] | None = None,
-             until: int | None = None) -> Board:
-        """Apply `events` in time order with their corrections, up to `until` (all when None);
-        rules are checked for every event at or after `check_from` ((happened_at, id)).
-        Raises RuleError for the first event checked that breaks a rule (Contradiction when
-        it is not `check_from`'s own)."""
+             until: int | None = None, judged_from: int = 0) -> Board:
+        """Apply `events` in time order with their corrections, up to `until` (all when None).
+        Rules are checked for every event at or after `check_from` ((happened_at, id)) that
+        was recorded under them (id >= `judged_from`: a file older than these rules keeps
+        its facts as they were accepted). Raises RuleError for the first event checked that
+        breaks a rule (Contradiction when it is not `check_from`'s own). An unchecked event
+        that cannot apply at its moment (an update before its incident was opened, in a
+        journal typed before time order) is left out and named in `left_out`."""
         for event in self._effective(list(events)):
             if until is not None and event.happened_at > until:
                 break
-            check = check_from is not None and (event.happened_at, event.id) >= check_from
+            moment = (event.happened_at, event.id)
+            check = check_from is not None and moment >= check_from and event.id >= judged_from
             try:
                 self.apply(event, check)
             except RuleError as exc:
-                if (event.happened_at, event.id) == check_from:
+                if moment == check_from:
                     raise
+                if not check:
+                    self.left_out[event.id] = str(exc)
+                    continue
                 raise Contradiction(event, exc) from None
         return self
 
@@ -111,10 +119,12 @@ class Board:
         retracted = {target_of(c) for c in corrections if c.action == "retract"}
         moved: dict[int, int] = {}
         for c in corrections:
+            if c.id in retracted:
+                continue  # an undone correction: its own retraction says so
             p = c.payload
             self.corrections[target_of(c)].append(Correction(
                 c.id, c.action, c.operator, p.get("why", ""), c.recorded_at, p.get("happened_at")))
-            if c.action == "correct" and c.id not in retracted:
+            if c.action == "correct":
                 moved[target_of(c)] = int(p["happened_at"])
         facts = [e.at(moved[e.id]) if e.id in moved else e
                  for e in events if e.action not in CORRECTIONS and e.id not in retracted]
@@ -189,7 +199,8 @@ class Board:
         gate, role, verdict = self.steps[e.entity_id], p["role"], Verdict(p["verdict"])
         if check:
             _check_gate(gate, role)
-        obstacles = [] if self.holds(role, e.operator) else [f"{e.operator} does not hold {role}{self._held_by(role)}"]
+        obstacles = [] if self.holds(role, e.operator, e.happened_at) else [
+            f"{e.operator} does not hold {role}{self._held_by(role)}"]
         verdicts = self._verdicts[gate["id"]]
         verdicts[role] = verdict
         state = rules.gate_state(gate["signoff_roles"], verdicts)
@@ -270,9 +281,10 @@ class Board:
     # -- decisions and roles -------------------------------------------------------------
     def _decide(self, e: Event, p: dict, check: bool) -> None:
         kind = DecisionKind(p["kind"])
-        forced = kind is DecisionKind.ROLLBACK and not self.may_decide_rollback(p["decided_by"])
+        forced = kind is DecisionKind.ROLLBACK and not self.may_decide_rollback(p["decided_by"], e.happened_at)
         if forced and check and not p.get("force"):
-            who = ", ".join(f"{a['person']} ({self.roles[a['role']]['title']})" for a in self.rollback_deciders())
+            who = ", ".join(f"{a['person']} ({self.roles[a['role']]['title']})"
+                            for a in self.rollback_deciders(e.happened_at))
             raise RuleError(f"{p['decided_by']} holds no role that may decide a rollback; who may: "
                             f"{who or 'nobody is assigned such a role'} (--force records it anyway)")
         self.decisions[e.id] = {
@@ -332,18 +344,21 @@ class Board:
             effect["corrected"] = [vars(c) for c in self.corrections[event_id]]
         return effect
 
-    def holders(self, role: str) -> list[dict]:
-        return [a for a in self.assignments.values() if a["role"] == role and a["ended_at"] is None]
+    def holders(self, role: str, at: int | None = None) -> list[dict]:
+        """Who holds `role` now in the fold (and, given `at`, had already started then: the
+        plan's people hold from the plan's start)."""
+        return [a for a in self.assignments.values() if a["role"] == role and a["ended_at"] is None
+                and (at is None or a["started_at"] <= at)]
 
-    def holds(self, role: str, person: str) -> bool:
-        return any(a["person"].casefold() == person.strip().casefold() for a in self.holders(role))
+    def holds(self, role: str, person: str, at: int | None = None) -> bool:
+        return any(a["person"].casefold() == person.strip().casefold() for a in self.holders(role, at))
 
-    def rollback_deciders(self) -> list[dict]:
+    def rollback_deciders(self, at: int | None = None) -> list[dict]:
         return [a for r in sorted(self.roles.values(), key=lambda r: r["position"])
-                if r["may_decide_rollback"] for a in self.holders(r["key"])]
+                if r["may_decide_rollback"] for a in self.holders(r["key"], at)]
 
-    def may_decide_rollback(self, person: str) -> bool:
-        return any(a["person"].casefold() == person.strip().casefold() for a in self.rollback_deciders())
+    def may_decide_rollback(self, person: str, at: int | None = None) -> bool:
+        return any(a["person"].casefold() == person.strip().casefold() for a in self.rollback_deciders(at))
 
     @staticmethod
     def from_plan(assignment: dict) -> bool:

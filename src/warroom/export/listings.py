@@ -31,8 +31,11 @@ _BY_ACTION = {"note": ("notes",), "role.assign": ("handovers",), **{a: ("comms",
 _FLUSH_EVERY = 512
 
 
-def listings_of(row: Row, payload: dict) -> tuple[str, ...]:
-    """Every listing that shows this event: the timeline, and the one of its kind."""
+def listings_of(row: Row, payload: dict, effect: dict) -> tuple[str, ...]:
+    """Every listing that shows this event: the timeline, and the one of its kind unless it
+    was retracted (the timeline keeps it, marked)."""
+    if any(c["kind"] == "retract" for c in effect.get("corrected", ())):
+        return ("timeline",)
     names = ("timeline", *_BY_ACTION.get(row.action, ()))
     if row.action == "note" and "retro" in payload.get("tags", ()):
         names += ("retro",)
@@ -85,7 +88,7 @@ class Spools:
             payload = _payload(row)
             line = self.fmt.log_line(Entry(row.happened_at, row.operator, what(row, known, payload)))
             day = face.day(row.happened_at)
-            for name in listings_of(row, payload):
+            for name in listings_of(row, payload, known.effects.get(row.id) or {}):
                 lines = pending[name]
                 if days.get(name) != day:
                     lines.append(self.fmt.log_day(day, first=name not in days))

@@ -141,7 +141,10 @@ def decide(store: Store, kind: str, decided_by: str, rationale: str, step: str |
 
     def body(tx: Tx) -> Change:
         _check_refs(tx, step=new.step)
-        incident_ref = _incident(tx, new.incident)["ref"] if new.incident else None
+        incident = _incident(tx, new.incident) if new.incident else None
+        if incident and incident["opened_at"] > tx.happened_at:
+            raise RuleError(f"{incident['ref']} was not open yet at that time")
+        incident_ref = incident["ref"] if incident else None
         payload = new.model_dump() | {"incident": incident_ref, "force": force}
         return Change(f"decision.{new.kind}", "decision", str(tx.rev), payload,
                       lambda board: {"decision": tx.rev, "kind": new.kind.value,
@@ -268,7 +271,8 @@ def _known(tx: Tx, table: str, key: str) -> str:
 def _incident(tx: Tx, ref: str) -> dict:
     """An incident by 'INC-3', 'inc-3' or '3'."""
     text = str(ref).strip().upper().removeprefix("INC-")
-    row = tx.one("SELECT * FROM incidents WHERE number=?", (int(text),)) if text.isdigit() else None
+    number = int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+    row = tx.one("SELECT * FROM incidents WHERE number=?", (number,)) if number is not None else None
     if row is None:
         raise RuleError(f"unknown incident {ref!r}")
     return row

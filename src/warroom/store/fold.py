@@ -25,6 +25,7 @@ KEYS = {"meta": "key", "roles": "key", "steps": "id", "risks": "id", "audiences"
 # parents before children: the order rows are written in, and the reverse of removal
 WRITE_ORDER = ("meta", "roles", "steps", "risks", "audiences", "kpis", "assignments", "incidents",
                "signoffs", "incident_updates", "decisions", "messages", "kpi_readings", "notes", "effects")
+CHUNK = 500  # ids per IN (...) query
 _EVENT_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload"
 
 
@@ -85,11 +86,16 @@ def events_of(conn: sqlite3.Connection, scope: Scope) -> list[Event]:
         take("entity = 'message' AND entity_id = ?", (str(message),))
     for event_id in scope.logs:
         take("id = ?", (event_id,))
-    corrections = [to_event(r) for r in conn.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM events WHERE entity = 'correction' ORDER BY id")]
-    for c in corrections:  # in id order, so a correction of a correction follows its target
-        if int(c.entity_id) in found:
-            found[c.id] = c
+    targets = list(found)
+    while targets:  # the corrections of what was found, then the retractions of those
+        named = []
+        for i in range(0, len(targets), CHUNK):
+            chunk = tuple(str(t) for t in targets[i:i + CHUNK])
+            for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE entity = 'correction'"
+                                    f" AND entity_id IN ({', '.join('?' * len(chunk))})", chunk):
+                found[row[0]] = to_event(row)
+                named.append(row[0])
+        targets = named
     return list(found.values())
 
 
@@ -119,7 +125,10 @@ def settle(conn: sqlite3.Connection, event: Event) -> Board:
         check_from = (event.happened_at, event.id)
     widen(conn, scope)
     fresh = scope.only_logs() and event.action not in CORRECTIONS  # nothing stored bears on it
-    board = base(conn, scope).fold([*([] if fresh else events_of(conn, scope)), event], check_from)
+    judged_from = 0 if fresh else int(conn.execute(
+        "SELECT COALESCE(MAX(value), 0) FROM meta WHERE key = 'judged_from'").fetchone()[0])
+    board = base(conn, scope).fold([*([] if fresh else events_of(conn, scope)), event], check_from,
+                                   judged_from=judged_from)
     write(conn, owned(board, scope), event.id, fresh)
     return board
 
@@ -228,7 +237,8 @@ def _upsert(conn: sqlite3.Connection, table: str, row: dict, rev: int) -> None:
 
 def everything(board: Board) -> dict[str, tuple[str, tuple, list[dict]]]:
     """Every table as the fold made it: for `init` and for a rebuild of the whole file."""
-    meta = [{"key": k, "value": board.meta[k]} for k in ("name", "timezone", "golive", "hold")]
-    tables = {"meta": meta, "effects": effects(board, board.seen),
+    keys = ("name", "timezone", "golive", "hold")
+    tables = {"effects": effects(board, board.seen),
               **{t: list(getattr(board, t).values()) for t in WRITE_ORDER if t not in ("meta", "effects")}}
-    return {t: ("1", (), rows) for t, rows in tables.items()}
+    return {"meta": _among("key", keys, [{"key": k, "value": board.meta[k]} for k in keys]),
+            **{t: ("1", (), rows) for t, rows in tables.items()}}

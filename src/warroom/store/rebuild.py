@@ -61,11 +61,12 @@ def refold(conn: sqlite3.Connection) -> None:
 
 def differences(conn: sqlite3.Connection) -> list[str]:
     """Every state row that is not what the journal's fold says it should be."""
-    folded = fold.everything(journal_board(conn))
-    problems = []
-    for table, (_, _, rows) in folded.items():
+    board = journal_board(conn)
+    problems = [f"journal: #{event} is left out of the war room: {why} (correct its time or retract it)"
+                for event, why in board.left_out.items()]
+    for table, (where, params, rows) in fold.everything(board).items():
         key = fold.KEYS[table]
-        stored = {r[key]: r for r in fold.stored_rows(conn, table)}
+        stored = {r[key]: r for r in fold.stored_rows(conn, table, where, params)}
         for row in rows:
             if stored.get(row[key]) is None:
                 problems.append(f"state: {table} {row[key]} is missing (the journal has it)")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..domain import timefmt
-from ..domain.events import Event
+from ..domain.events import CORRECTIONS, Event, target_of
 from ..domain.kinds import check_text
 from ..domain.reducer import Board, Contradiction
 from ..domain.rules import RuleError
@@ -183,11 +183,14 @@ class Store:
             return fold.settle(self.conn, event)
         except Contradiction as exc:
             later = exc.event
+            if event.action in CORRECTIONS and later.id == target_of(event):
+                raise RuleError(f"refused: #{later.id} cannot be so: {exc}") from None
             when = timefmt.from_ms(later.happened_at, self.zone()).strftime("%Y-%m-%d %H:%M")
             raise RuleError(f"refused: it contradicts #{later.id} ({later.action} {later.entity_id or ''}"
                             f" at {when}, by {later.operator}): {exc}") from None
-        except sqlite3.IntegrityError as exc:
-            raise RuleError(f"refused: other facts still refer to what it would remove ({exc})") from None
+        except sqlite3.IntegrityError:
+            raise RuleError("refused: other facts still name what it would remove (a decision about this "
+                            "incident?): retract them first") from None
 
 
 class WriterQueue:

@@ -1,0 +1,75 @@
+"""A file written before time order (schema 1) opens, is rebuilt from its journal, and its
+old facts are kept as they were accepted: never judged again, and never in the way."""
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from warroom.domain import timefmt
+from warroom.domain.rules import RuleError
+from warroom.plan import load_plan
+from warroom.store import commands, journal, queries
+from warroom.store.schema import _V1, APPLICATION_ID
+from warroom.store.store import Store
+
+REPRO = Path(__file__).resolve().parent.parent / "fixtures" / "repro.yaml"
+
+
+def T(iso: str) -> int:
+    return timefmt.to_ms(datetime.fromisoformat(iso).replace(tzinfo=timezone.utc))
+
+
+def schema_1_file(path: Path, facts: list[tuple]) -> Path:
+    """A schema-1 war room as the previous version wrote it: its journal, in its payload shapes
+    (the state tables are left empty: the migration rebuilds them)."""
+    plan = load_plan(REPRO)
+    init = ("init", "warroom", None, {"name": plan.name, "timezone": plan.timezone, "golive": plan.golive,
+                                      "plan": plan.source, "steps": 3, "roles": 2}, T("2026-11-28T09:00"), "Ann")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(_V1)
+    prev = journal.GENESIS
+    for event_id, (action, entity, entity_id, payload, at, operator) in enumerate([init, *facts], 1):
+        journal.append(conn, event_id, prev, at, at, operator, action, entity, entity_id, payload)
+        prev = conn.execute("SELECT hash FROM events WHERE id = ?", (event_id,)).fetchone()[0]
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    return path
+
+
+OPEN = ("incident.open", "incident", "INC-1", {"ref": "INC-1", "title": "Checkout 500s", "severity": 2,
+                                               "owner": None, "step": None, "risk": None}, T("2026-11-30T10:00"), "Ann")
+EARLY_UPDATE = ("incident.update", "incident", "INC-1", {"from": "open", "status": "investigating", "severity": 2,
+                                                         "previous_severity": 2, "note": "typed late"},
+                T("2026-11-30T09:50"), "Ann")
+D8_START = ("step.start", "step", "d8", {"from": "pending", "to": "in_progress", "note": "", "forced": []},
+            T("2026-11-29T10:00"), "Bob")
+D8_DONE = ("step.done", "step", "d8", {"from": "in_progress", "to": "done", "note": "", "forced": []},
+           T("2026-11-29T10:30"), "Bob")
+ZED_SIGNS = ("gate.signoff", "step", "gate", {"role": "rm", "verdict": "go", "note": "", "gate_state": "waiting"},
+             T("2026-11-30T09:00"), "Zed")
+
+
+def test_an_old_journal_out_of_time_order_opens_and_says_what_it_leaves_out(tmp_path):
+    path = schema_1_file(tmp_path / "old.db", [OPEN, EARLY_UPDATE])
+    with Store(path, "Ann") as store:
+        assert queries.status(store)["incidents"]["total"] == 1
+        assert store.query("SELECT status FROM incidents") == [{"status": "open"}]
+        assert store.verify() == ["journal: #3 is left out of the war room: INC-1 was not open yet at that time "
+                                  "(correct its time or retract it)"]
+        commands.correct(store, 3, T("2026-11-30T10:05"), "typed with the wrong hour")
+        assert store.query("SELECT status FROM incidents") == [{"status": "investigating"}]
+        assert store.verify() == []
+
+
+def test_old_facts_accepted_under_the_old_rules_are_not_judged_again(tmp_path):
+    path = schema_1_file(tmp_path / "old.db", [D8_START, D8_DONE, ZED_SIGNS])
+    with Store(path, "Ann") as store:
+        assert store.query("SELECT gate, signed_by FROM signoffs") == [{"gate": "gate", "signed_by": "Zed"}]
+        commands.decide(store, "hold", "Ann", "hold before the gate", at=T("2026-11-30T08:00"))
+        commands.correct(store, 3, T("2026-11-29T10:20"), "done ten minutes earlier")
+        assert store.query("SELECT ended_at FROM steps WHERE id = 'd8'") == [{"ended_at": T("2026-11-29T10:20")}]
+        assert store.verify() == []
+    with Store(path, "Bob") as bob, pytest.raises(RuleError, match="Bob does not hold rm"):
+        commands.signoff(bob, "gate", "rm", "go", at=T("2026-11-30T09:05"))  # a new fact is judged
