@@ -241,5 +241,5 @@ class BoardScreen(WarScreen):
         deciders = views.rollback_deciders(self.app.room)
         who = ", ".join(f"{person} ({title})" for person, title in deciders) or "nobody holds such a role"
         question = safe(f"Record a ROLLBACK decided by {values['decided_by']}?\n\n"
-                        f"Who may decide a rollback: {who}.\n\nThis cannot be undone.", multiline=True, limit=1000)
+                        f"Who may decide a rollback: {who}.\n\nIt stops the day; a mistaken entry can only be retracted, with a reason.", multiline=True, limit=1000)
         self.app.push_screen(ConfirmScreen(question), lambda yes: record() if yes else None)

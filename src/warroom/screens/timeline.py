@@ -24,7 +24,7 @@ from .sentence import describe
 
 PAGE = 100
 KINDS = ["step", "incident", "risk", "decision", "role", "message", "kpi", "note", "correction", "warroom"]
-COLUMNS = [Column("#", "id", 6), Column("Time", "time", 12), Column("Operator", "operator", 12),
+COLUMNS = [Column("#", "id", 6), Column("Time", "time", 14), Column("Operator", "operator", 12),
            Column("Action", "action", 15), Column("What", "what", 20, fill=1)]
 
 
@@ -167,8 +167,9 @@ class TimelineScreen(WarScreen):
                 self.app.tell("a correction is not corrected: retract it (x) and record the right one")
             return
         shown = views.day_time(event["happened_at"], self.app.tz)
-        self.app.form(safe(f"#{event['id']} happened at another time (now {shown})", limit=120), [
-            Field("at", "When it really happened (HH:MM, -10m or 2026-11-24T20:05)"),
+        typed = timefmt.show(event["happened_at"], self.app.tz, "%Y-%m-%dT%H:%M")
+        self.app.form(safe(f"#{event['id']} did not happen at {shown}", limit=120), [
+            Field("at", "When it really happened", value=typed),
             Field("why", "Why the time was wrong"),
         ], lambda v, done: self._correct(event["id"], v, done))
 
