@@ -3,7 +3,6 @@ BEGIN IMMEDIATE transaction, changes state rows (rev = its event id) and appends
 journal event, retried as a whole when the file is busy."""
 from __future__ import annotations
 
-import fcntl
 import functools
 import os
 import random
@@ -20,6 +19,7 @@ from ..domain.reducer import Board, Contradiction
 from ..domain.rules import RuleError
 from . import fold, journal
 from .db import StoreError, check_file, connect, create_file, migrate, network_filesystem
+from .lock import WriterQueue
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -191,44 +191,6 @@ class Store:
         except sqlite3.IntegrityError:
             raise RuleError("refused: other facts still name what it would remove (a decision about this "
                             "incident?): retract them first") from None
-
-
-class WriterQueue:
-    """Writers of one file take turns on a kernel lock (flock on `<file>-lock`), woken the
-    moment the previous writer is done. Waiting in SQLite's busy handler instead means sleeps
-    that grow to 100 ms, and under 16 writers some waited seconds (bench/writers.py). Anyone
-    writing without the queue (the sqlite3 shell) is still handled by busy_timeout."""
-
-    def __init__(self, path: Path):
-        self.lock_path = Path(f"{path}-lock")
-        self.fd: int | None = None
-
-    def __enter__(self) -> None:
-        if self.fd is None:
-            self.fd = _open_lock(self.lock_path)
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc) -> None:
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-
-def _open_lock(path: Path) -> int | None:
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o660)
-    except OSError:
-        return None  # a directory we may not write to: busy_timeout alone keeps order
-    try:
-        os.fchmod(fd, 0o660)
-    except OSError:
-        pass  # someone else's lock file: it is already shared
-    return fd
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
