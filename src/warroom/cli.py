@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import re
 import shutil
 import sqlite3
 import sys
@@ -15,13 +16,15 @@ from pathlib import Path
 import click
 
 from .domain import timefmt
+from .export.inert import HIDDEN_CHARS, visible
 from .domain.kinds import DecisionKind, IncidentStatus, Verdict
 from .domain.rules import STEP_ACTIONS, RuleError
-from .store import commands, queries
+from .store import commands, journal, queries
 from .store.db import StoreError
 from .store.store import Store
 
 EXIT_BAD_INPUT = 2
+_CONTROLS = re.compile(f"[{HIDDEN_CHARS}]")
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Context:
     def open(self) -> Store:
         store = Store(self.db, self.operator)
         if store.warning:
-            click.echo(store.warning, err=True)
+            say(store.warning, err=True)
         return store
 
 
@@ -43,6 +46,17 @@ def _login() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "operator"
+
+
+def say(text: str, err: bool = False) -> None:
+    """Print a line: typed or stored text in it is shown, never obeyed by the terminal."""
+    click.echo(visible(text), err=err)
+
+
+def say_json(value) -> None:
+    """JSON on standard output, with the controls a terminal would obey escaped (C1 too)."""
+    click.echo(_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                             json.dumps(value, ensure_ascii=False, default=str)))
 
 
 def one_line(exc: BaseException) -> str:
@@ -60,13 +74,13 @@ def guarded(fn):
         try:
             return fn(*args, **kwargs)
         except (RuleError, StoreError, ValueError) as exc:
-            click.echo(f"warroom: {one_line(exc)}", err=True)
+            say(f"warroom: {one_line(exc)}", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except OverflowError:
-            click.echo("warroom: a number given is too large", err=True)
+            say("warroom: a number given is too large", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except sqlite3.Error as exc:
-            click.echo(f"warroom: database error: {one_line(exc)}", err=True)
+            say(f"warroom: database error: {one_line(exc)}", err=True)
             sys.exit(1)
     return wrapper
 
@@ -79,8 +93,39 @@ def json_option(fn):
                         help="Print machine-readable JSON.")(fn)
 
 
+class Ascii(click.ParamType):
+    """A number written with the digits 0-9 (Python reads '٣' as 3: a person would not)."""
+
+    def __init__(self, inner: click.ParamType):
+        self.inner, self.name = inner, inner.name
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.isascii():
+            self.fail(f"{value!r} is not a number written with 0-9", param, ctx)
+        return self.inner.convert(value, param, ctx)
+
+
+class OneLineGroup(click.Group):
+    """Usage errors in one line on stderr and exit 2, like every other refusal."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            say(f"warroom: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            say("warroom: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 def write_command(group, name: str, **settings):
-    """A command that records something: takes --at and --json, prints what it recorded."""
+    """A command that records something: takes --at and --json, prints what it recorded. A
+    value that starts with '-' (a reading of -0.5, a title '-50% conversion') is a value."""
+    settings.setdefault("context_settings", {"ignore_unknown_options": True})
+
     def decorate(fn):
         @group.command(name, **settings)
         @click.option("--at", "at", metavar="TIME",
@@ -99,7 +144,7 @@ def write_command(group, name: str, **settings):
                 result = fn(store, at=when, **kwargs)
             report(ctx, result)
             if note:
-                click.echo(f"note: {note}", err=True)
+                say(f"note: {note}", err=True)
         return command
     return decorate
 
@@ -108,7 +153,7 @@ def _moment(text: str, tz, earliest: int | None) -> int:
     """A scribe's time, checked; an ambiguous wall-clock time is noted on stderr."""
     when = timefmt.parse_at(text, timefmt.now_ms(), tz, earliest)
     if note := timefmt.ambiguity(text, when, tz):
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}", err=True)
     return when
 
 
@@ -118,13 +163,13 @@ def _earliest(store: Store) -> int | None:
 
 def report(ctx: Context, result: dict) -> None:
     if ctx.as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, default=str))
+        say_json(result)
     else:
         details = ", ".join(f"{k} {v}" for k, v in result.items() if k != "event")
-        click.echo(f"recorded: {details} (event {result['event']})")
+        say(f"recorded: {details} (event {result['event']})")
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=OneLineGroup, invoke_without_command=True)
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="WARROOM_DB",
               default="warroom.db", show_default=True, help="The war room file ($WARROOM_DB).")
 @click.option("--as", "operator", envvar="WARROOM_OPERATOR", default=_login,
@@ -163,12 +208,12 @@ def init(ctx: Context, plan: Path | None, demo: bool, force: bool, at: str | Non
     with Store.create(ctx.db, ctx.operator) as store:
         result = commands.init(store, loaded, at=when)
     if ctx.as_json:
-        click.echo(json.dumps(result | {"db": str(ctx.db), "kept_aside": aside}))
+        say_json(result | {"db": str(ctx.db), "kept_aside": aside})
     else:
-        click.echo(f"created war room {loaded.name!r} in {ctx.db}: {len(loaded.steps)} steps, "
+        say(f"created war room {loaded.name!r} in {ctx.db}: {len(loaded.steps)} steps, "
                    f"{len(loaded.roles)} roles, {len(loaded.risks)} risks")
         if aside:
-            click.echo(f"the previous file was kept as {aside}")
+            say(f"the previous file was kept as {aside}")
 
 
 def _make_room(db: Path, force: bool) -> str | None:
@@ -192,7 +237,7 @@ def _load_or_exit(path: Path):
         return load_plan(path)
     except PlanError as exc:
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
+            say(str(problem), err=True)
         sys.exit(EXIT_BAD_INPUT)
 
 
@@ -213,18 +258,18 @@ def plan_check(ctx: Context, path: Path) -> None:
         loaded = load_plan(path)
     except PlanError as exc:
         if ctx.as_json:
-            click.echo(json.dumps({"ok": False, "problems": [vars(p) for p in exc.problems]}))
+            say_json({"ok": False, "problems": [vars(p) for p in exc.problems]})
         else:
             for problem in exc.problems:
-                click.echo(str(problem))
-            click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
+                say(str(problem))
+            say(f"{len(exc.problems)} problem(s) in {path}", err=True)
         sys.exit(1)
     summary = {"ok": True, "name": loaded.name, "steps": len(loaded.steps), "roles": len(loaded.roles),
                "risks": len(loaded.risks), "audiences": len(loaded.audiences), "kpis": len(loaded.kpis)}
     if ctx.as_json:
-        click.echo(json.dumps(summary))
+        say_json(summary)
     else:
-        click.echo(f"{path}: ok ({summary['steps']} steps, {summary['roles']} roles, "
+        say(f"{path}: ok ({summary['steps']} steps, {summary['roles']} roles, "
                    f"{summary['risks']} risks, {summary['audiences']} audiences, {summary['kpis']} KPIs)")
 
 
@@ -238,39 +283,45 @@ def status(ctx: Context, as_of: str | None) -> None:
     with ctx.open() as store:
         result = queries.status(store) if as_of is None else _status_as_of(store, as_of)
     if ctx.as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        say_json(result)
         return
     steps, incidents = result["steps"], result["incidents"]
-    click.echo(f"{result['name']} — go-live {result['golive_iso']} — phase {result['phase']}")
+    say(f"{result['name']} — go-live {result['golive_iso']} — phase {result['phase']}")
     if result["hold"]:
-        click.echo(f"RUNBOOK ON HOLD: {result['hold']}")
+        say(f"RUNBOOK ON HOLD: {result['hold']}")
     counts = ", ".join(f"{steps.get(k, 0)} {k}" for k in ("done", "in_progress", "pending", "blocked", "failed", "skipped"))
-    click.echo(f"steps: {counts} of {steps['total']}; {steps['late']} late")
+    say(f"steps: {counts} of {steps['total']}; {steps['late']} late")
     if result["in_progress"]:
-        click.echo(f"in progress: {', '.join(result['in_progress'])}")
+        say(f"in progress: {', '.join(result['in_progress'])}")
     by_sev = ", ".join(f"{k} {v}" for k, v in incidents["open_by_severity"].items()) or "none"
-    click.echo(f"incidents: {incidents['open']} open of {incidents['total']} ({by_sev})")
+    say(f"incidents: {incidents['open']} open of {incidents['total']} ({by_sev})")
     latest = result["latest_decision"]
     if latest:
-        click.echo(f"latest decision: {latest['kind']} by {latest['decided_by']}: {latest['rationale']}")
-    click.echo(f"decisions {result['decisions']}, messages {result['messages']}, events {result['events']}")
+        say(f"latest decision: {latest['kind']} by {latest['decided_by']}: {latest['rationale']}")
+    say(f"decisions {result['decisions']}, messages {result['messages']}, events {result['events']}")
 
 
 @main.command()
+@click.option("--expect-head", metavar="#N:HEX",
+              help="Fail unless event N is in the journal with a hash starting with HEX (a head kept elsewhere).")
 @json_option
 @click.pass_obj
 @guarded
-def verify(ctx: Context) -> None:
-    """Check the file's integrity and the journal's hash chain; exit 1 when anything is wrong."""
+def verify(ctx: Context, expect_head: str | None) -> None:
+    """Check the file's integrity, the journal's hash chain and the state tables against the
+    journal; print the head to anchor elsewhere; exit 1 when anything is wrong."""
     with ctx.open() as store:
         problems = store.verify()
+        if expect_head is not None and (wrong := journal.check_head(store.conn, expect_head)):
+            problems.append(wrong)
         events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        head = journal.show_head(store.conn)
     if ctx.as_json:
-        click.echo(json.dumps({"ok": not problems, "events": events, "problems": problems}))
+        say_json({"ok": not problems, "events": events, "head": head, "problems": problems})
     else:
         for problem in problems:
-            click.echo(problem)
-        click.echo(f"{ctx.db}: {'ok' if not problems else 'BROKEN'} ({events} events checked)")
+            say(problem)
+        say(f"{ctx.db}: {'ok' if not problems else 'BROKEN'} ({events} events checked); head {head}")
     sys.exit(1 if problems else 0)
 
 
@@ -311,7 +362,7 @@ def incident() -> None:
 
 @write_command(incident, "open")
 @click.argument("title")
-@click.option("--sev", type=click.IntRange(1, 4), required=True, help="Severity, 1 (worst) to 4.")
+@click.option("--sev", type=Ascii(click.IntRange(1, 4)), required=True, help="Severity, 1 (worst) to 4.")
 @click.option("--step", "step_id", help="The runbook step it concerns.")
 @click.option("--risk", help="The risk it concerns.")
 @click.option("--owner", help="The role that owns it.")
@@ -323,7 +374,7 @@ def incident_open(store: Store, at, title: str, sev: int, step_id, risk, owner) 
 @write_command(incident, "update")
 @click.argument("ref", metavar="ID")
 @click.option("--status", type=click.Choice([s.value for s in IncidentStatus]))
-@click.option("--sev", type=click.IntRange(1, 4))
+@click.option("--sev", type=Ascii(click.IntRange(1, 4)))
 @click.option("--note")
 @click.option("--title", help="A better title (the journal keeps the old one).")
 def incident_update(store: Store, at, ref: str, status, sev, note, title) -> dict:
@@ -332,7 +383,7 @@ def incident_update(store: Store, at, ref: str, status, sev, note, title) -> dic
 
 
 @main.command()
-@click.argument("event_id", metavar="EVENT", type=int)
+@click.argument("event_id", metavar="EVENT", type=Ascii(click.INT))
 @click.option("--at", "at", metavar="TIME", required=True, help="When it really happened.")
 @click.option("--why", required=True, help="Why the time was wrong.")
 @json_option
@@ -345,7 +396,7 @@ def correct(ctx: Context, event_id: int, at: str, why: str) -> None:
 
 
 @main.command()
-@click.argument("event_id", metavar="EVENT", type=int)
+@click.argument("event_id", metavar="EVENT", type=Ascii(click.INT))
 @click.option("--why", required=True, help="Why it did not happen.")
 @json_option
 @click.pass_obj
@@ -409,13 +460,17 @@ def comm() -> None:
 @click.argument("text")
 @click.option("--channel", help="Default: the audience's channel.")
 @click.option("--draft", is_flag=True, help="Keep it as a draft, not sent yet.")
-def comm_log(store: Store, at, audience: str, text: str, channel, draft: bool) -> dict:
+@click.option("--with-head", is_flag=True,
+              help="Append the journal's head (#N:HEX): the audience keeps a proof of the record so far.")
+def comm_log(store: Store, at, audience: str, text: str, channel, draft: bool, with_head: bool) -> dict:
     """Log a message to an audience."""
+    if with_head:
+        text = f"{text} [war room journal head {journal.show_head(store.conn)}]"
     return commands.log_message(store, audience, text, channel=channel, draft=draft, at=at)
 
 
 @write_command(comm, "send")
-@click.argument("message_id", type=int, metavar="ID")
+@click.argument("message_id", type=Ascii(click.INT), metavar="ID")
 def comm_send(store: Store, at, message_id: int) -> dict:
     """Mark a draft message as sent."""
     return commands.send_message(store, message_id, at=at)
@@ -428,7 +483,7 @@ def kpi() -> None:
 
 @write_command(kpi, "record")
 @click.argument("key", metavar="KPI")
-@click.argument("value", type=float)
+@click.argument("value", type=Ascii(click.FLOAT))
 def kpi_record(store: Store, at, key: str, value: float) -> dict:
     """Record a KPI reading."""
     return commands.record_kpi(store, key, value, at=at)
@@ -463,7 +518,7 @@ def demo(click_ctx: click.Context, fresh: bool, minute: int) -> None:
     if fresh or not ctx.db.exists():
         _make_room(ctx.db, force=True)
         create_demo(ctx.db, ctx.operator, minute=minute)
-        click.echo(f"created the demo war room in {ctx.db}", err=True)
+        say(f"created the demo war room in {ctx.db}", err=True)
     open_console(ctx)
 
 

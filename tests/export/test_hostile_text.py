@@ -74,7 +74,7 @@ def test_csv_keeps_its_shape_and_neutralises_formulas(outputs, hostile_db):
     rows = list(csv.DictReader(io.StringIO(outputs["csv"], newline="")))
     with Store(hostile_db, "reader") as store:
         assert len(rows) == store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-    assert all(len(row) == 12 for row in rows)
+    assert all(len(row) == 13 for row in rows)
     by_operator = {row["operator"] for row in rows}
     neutralised = {"'=SUM(1+1)", "'+33 6 00", "'-2+3", "'@SUM(A1)", "'\tTAB", "'  =HYPERLINK(1)"}
     assert neutralised | {"␍CR"} <= by_operator  # a carriage return is shown, not kept

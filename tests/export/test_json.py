@@ -19,7 +19,8 @@ def test_header_names_the_schema_and_the_window(known_day):
     report = json.loads(export_text(known_day, "json"))
     assert list(report)[:3] == ["schema", "version", "verification"]
     assert (report["schema"], report["version"]) == ("warroom.export", 1)
-    assert report["verification"] == {"ok": True, "problems": []}
+    last = report["journal"][-1]
+    assert report["verification"] == {"ok": True, "problems": [], "head": {"event": last["id"], "hash": last["hash"]}}
     assert report["warroom"] == {"name": "Checkout v2 go-live", "timezone": "Europe/Paris", "golive": at("20:00")}
     assert report["window"] == {"as_of": None, "horizon": at("23:00"), "since": None, "until": None,
                                 "display_timezone": "Europe/Paris"}
@@ -33,7 +34,7 @@ def test_the_journal_is_complete_in_id_order_and_its_chain_checks_out(known_day)
     for e in journal:
         row = (e["id"], e["happened_at"], e["recorded_at"], e["operator"], e["action"], e["entity"],
                e["entity_id"], to_json(e["payload"]))
-        assert e["prev_hash"] == previous and e["hash"] == chain_hash(previous, row)
+        assert e["prev_hash"] == previous and e["hash"] == chain_hash(previous, row, e["login"])
         previous = e["hash"]
 
 

@@ -185,4 +185,4 @@ def test_a_window_with_no_event(known_day, fmt):
         assert "No event in this window." in shown and "Questions drawn from the facts" in shown
     else:
         assert shown.splitlines() == ["id | happened_at | happened_local | recorded_at | operator | action | entity | "
-                                      "entity_id | what | payload | prev_hash | hash"]
+                                      "entity_id | what | payload | prev_hash | hash | login"]

@@ -30,8 +30,9 @@ def schema_1_file(path: Path, facts: list[tuple]) -> Path:
     conn.executescript(_V1)
     prev = journal.GENESIS
     for event_id, (action, entity, entity_id, payload, at, operator) in enumerate([init, *facts], 1):
-        journal.append(conn, event_id, prev, at, at, operator, action, entity, entity_id, payload)
-        prev = conn.execute("SELECT hash FROM events WHERE id = ?", (event_id,)).fetchone()[0]
+        row = (event_id, at, at, operator, action, entity, entity_id, journal.to_json(payload))
+        conn.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)", (*row, prev, journal.chain_hash(prev, row)))
+        prev = journal.chain_hash(prev, row)
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute("PRAGMA user_version = 1")
     conn.close()

@@ -86,7 +86,7 @@ class Spools:
         known, face = self.report.known, self.report.face
         for row in source.listing(self.report.conn, self.report.span):
             payload = _payload(row)
-            line = self.fmt.log_line(Entry(row.happened_at, row.operator, what(row, known, payload)))
+            line = self.fmt.log_line(Entry(row.happened_at, row.who, what(row, known, payload)))
             day = face.day(row.happened_at)
             for name in listings_of(row, payload, known.effects.get(row.id) or {}):
                 lines = pending[name]
@@ -115,7 +115,7 @@ def _payload(row: Row) -> dict:
 def entries(report: Report, rows: Iterable[Row]) -> Iterator[Entry]:
     known = report.known
     for row in rows:
-        yield Entry(row.happened_at, row.operator, what(row, known))
+        yield Entry(row.happened_at, row.who, what(row, known))
 
 
 def comms() -> Listing:

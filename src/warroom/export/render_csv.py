@@ -12,7 +12,7 @@ from .render_json import inert_json
 from .report import Report
 
 COLUMNS = ("id", "happened_at", "happened_local", "recorded_at", "operator", "action", "entity",
-           "entity_id", "what", "payload", "prev_hash", "hash")
+           "entity_id", "what", "payload", "prev_hash", "hash", "login")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -52,4 +52,4 @@ def render(report: Report, out: TextIO) -> None:
             str(row.id), happened_utc, happened_local, face.iso_utc(row.recorded_at),
             labels(row.operator, row.action, row.entity), quoted(cell(row.entity_id)),
             quoted(cell(what(row, known))), quoted(payload if payload.startswith("{") else cell(payload)),
-            quoted(row.prev_hash), quoted(row.hash))) + "\r\n")
+            quoted(row.prev_hash), quoted(row.hash), quoted(cell(row.login or "")))) + "\r\n")

@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 from typing import TextIO
 
+from ..store.journal import head
 from . import retro, source
 from .facts import Facts
 from .report import Report
@@ -46,7 +47,9 @@ def render(report: Report, out: TextIO) -> None:
 
 def _head(report: Report) -> dict:
     facts, board = report.facts, report.board
-    verification = {"ok": not report.problems, "problems": report.problems}
+    last = head(report.conn)
+    verification = {"ok": not report.problems, "problems": report.problems,
+                    "head": {"event": last[0], "hash": last[1]} if last else None}
     if report.problems:
         verification["warning"] = report.warning
     return {
@@ -126,7 +129,7 @@ def _event(row: Row, parse: bool) -> str:
         payload = dumps(_parsed(payload))
     return (f'{{"id":{row.id},"happened_at":{row.happened_at},"recorded_at":{row.recorded_at},'
             f'"operator":{label(row.operator)},"action":{label(row.action)},"entity":{label(row.entity)},'
-            f'"entity_id":{label(row.entity_id)},"payload":{inert_json(payload)},'
+            f'"entity_id":{label(row.entity_id)},"payload":{inert_json(payload)},"login":{label(row.login)},'
             f'"prev_hash":{dumps(row.prev_hash)},"hash":{dumps(row.hash)}}}')
 
 

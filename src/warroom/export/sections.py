@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..domain.kinds import StepStatus
 from ..domain.numbers import format_number
+from ..store.journal import show_head
 from . import listings, retro
 from .blocks import Alert, Block, Bullets, Chart, Heading, Mark, Pairs, Paragraph, Table, Text
 from .facts import STOPS, AudienceFacts, Facts, KpiFacts, StepFacts, median
@@ -47,6 +48,8 @@ def header(report: Report) -> Iterator[Block]:
         ("Board and figures", f"{face.at(report.horizon)} ({as_of})"),
         ("Listings", "the whole journal" if span == Span() else window),
         ("Journal", journal),
+        ("Journal head", f"{show_head(report.conn)} (keep it outside this file: `warroom verify --expect-head` "
+                         "then proves the journal up to it is the one exported)"),
         ("Exported", f"by {report.store.operator} at {face.at(report.exported_at)} from {report.store.path}"),
     ])
 
@@ -115,7 +118,13 @@ def gates(report: Report) -> Iterator[Block]:
         yield Table(["Time", "Role", "Verdict", "Signed by", "Comment"],
                     [(report.face.at(s["happened_at"]), s["role"],
                       Mark(s["verdict"].upper(), "good" if s["verdict"] == "go" else "bad"),
-                      s["signed_by"], s["comment"]) for s in gate.signoffs] or [("", "", "no sign-off yet", "", "")])
+                      _signer(s), s["comment"]) for s in gate.signoffs] or [("", "", "no sign-off yet", "", "")])
+
+
+def _signer(signoff: dict):
+    """The signer, flagged when it was forced (not the role's holder, or the gate's
+    dependencies not done)."""
+    return Mark(f"{signoff['signed_by']} (FORCED)", "warn") if signoff.get("forced") else signoff["signed_by"]
 
 
 def incidents(report: Report) -> Iterator[Block]:
@@ -137,8 +146,15 @@ def decisions(report: Report) -> Iterator[Block]:
     yield Heading("Decisions", anchor="decisions")
     yield Table(["Time", "Decision", "Decided by", "Rationale", "About", "Recorded by"],
                 [(report.face.at(d["happened_at"]), _decision_kind(d), d["decided_by"], d["rationale"],
-                  ", ".join(f"{k} {d[k]}" for k in ("step", "incident") if d[k]), d["recorded_by"])
+                  ", ".join(f"{k} {d[k]}" for k in ("step", "incident") if d[k]), _recorder(d))
                  for d in report.facts.decisions] or [("", "none recorded", "", "", "", "")])
+
+
+def _recorder(decision: dict):
+    """Who typed it; a rollback typed by someone else than its decider is flagged."""
+    if decision["kind"] == "rollback" and decision["recorded_by"].casefold() != decision["decided_by"].strip().casefold():
+        return Mark(f"{decision['recorded_by']} (not the decider)", "warn")
+    return decision["recorded_by"]
 
 
 def risks(report: Report) -> Iterator[Block]:

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 BATCH = 2000
 LOG_ACTIONS = ("note", "kpi.record", "comm.sent", "comm.draft", "comm.send")
-_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, prev_hash, hash"
+_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, prev_hash, hash, login"
 
 
 class Row(NamedTuple):
@@ -25,6 +25,19 @@ class Row(NamedTuple):
     payload: str
     prev_hash: str
     hash: str
+    login: str | None = None  # the OS login that wrote it (journals from schema 2 on)
+
+    @property
+    def who(self) -> str:
+        """The name typed, with the OS login beside it when the two differ."""
+        return signed(self.operator, self.login)
+
+
+def signed(operator: str, login: str | None) -> str:
+    """'Léo Petitjean (login leo)'; the name alone when it is the login or none was recorded."""
+    if not login or login.casefold() == operator.strip().casefold():
+        return operator
+    return f"{operator} (login {login})"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from textual.widgets import Input, Select, Static
 
 from ..domain import timefmt
 from ..domain.events import CORRECTIONS
+from ..export.source import signed
 from ..store import commands, views
 from ..store.views import Delta
 from ..widgets.field import Field
@@ -145,7 +146,7 @@ class TimelineScreen(WarScreen):
         if event.get("typed_after") is not None:
             late = views.span(event["recorded_at"] - event["happened_at"])
             text.append(f"↶ typed late ({late} after, at {views.day_time(event['recorded_at'], tz)}) ", "yellow")
-        text.append_text(safe(f"{event['operator']} · {event['action']}", limit=200))
+        text.append_text(safe(f"{signed(event['operator'], event.get('login'))} · {event['action']}", limit=200))
         text.append("\n")
         text.append_text(safe(describe(event, self.app.room), multiline=True, limit=2000))
         detail.update(text, layout=False)

@@ -141,7 +141,7 @@ def decide(store: Store, kind: str, decided_by: str, rationale: str, step: str |
 
     def body(tx: Tx) -> Change:
         _check_refs(tx, step=new.step)
-        incident = _incident(tx, new.incident) if new.incident else None
+        incident = _incident(tx, new.incident) if new.incident is not None else None
         if incident and incident["opened_at"] > tx.happened_at:
             raise RuleError(f"{incident['ref']} was not open yet at that time")
         incident_ref = incident["ref"] if incident else None

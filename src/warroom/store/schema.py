@@ -109,7 +109,8 @@ CREATE TABLE notes (
 );
 """ + "".join(f"CREATE INDEX {t}_rev ON {t}(rev);\n" for t in TABLES_WITH_REV)
 
-# Version 2: the state tables become the reducer's output (domain/reducer.py), rebuilt from
+# Version 2: each event records the OS login of the process that wrote it (`login`, in the
+# hash); the state tables become the reducer's output (domain/reducer.py), rebuilt from
 # the journal by the migration: rows an event made take its id, decisions may be re-folded
 # (a decision typed late supersedes another), removed rows are announced to the consoles,
 # `effects` holds what each event led to (from -> to), as the fold saw it, and `late_entries`
@@ -117,6 +118,7 @@ CREATE TABLE notes (
 # meta `judged_from` is the first event recorded under these rules: the facts of an older
 # file are kept as they were accepted, never judged again.
 _V2 = """
+ALTER TABLE events ADD COLUMN login TEXT;
 DROP TRIGGER decisions_no_update;
 DROP TRIGGER decisions_no_delete;
 ALTER TABLE signoffs ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pwd
 import random
 import sqlite3
 import time
@@ -23,6 +24,16 @@ from .lock import WriterQueue
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+
+def os_login() -> str:
+    """Who the process runs as, from its uid: recorded beside the name typed in --as."""
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
 
 BUSY_ATTEMPTS = 50
 BACKOFF_MS = (2, 50)
@@ -72,6 +83,7 @@ class Store:
         if not operator.strip():
             raise ValueError("operator: give a name with --as or $WARROOM_OPERATOR")
         self.operator = check_text(operator, "operator")
+        self.login = os_login()
         self.readonly = readonly or not _writable(self.path)
         self.conn = connect(self.path, readonly=self.readonly)
         if not self.readonly:
@@ -165,7 +177,7 @@ class Store:
             board = self._fold_in(event, change)
             journal.mark_if_late(self.conn, event_id, happened)
             journal.append(self.conn, event_id, prev_hash, happened, now, self.operator,
-                           change.action, change.entity, change.entity_id, change.payload)
+                           change.action, change.entity, change.entity_id, change.payload, self.login)
             result = change.result(board)
             self.conn.execute("COMMIT")
         except BaseException:
