@@ -9,6 +9,7 @@ import pytest
 
 from warroom import demo_day
 from warroom.domain import timefmt
+from warroom.store import store
 
 from .helpers import NOW
 
@@ -18,6 +19,7 @@ def demo_path(tmp_path: Path, monkeypatch) -> Path:
     """The demo day replayed up to NOW, every event recorded at NOW (stable snapshots)."""
     path = tmp_path / "demo.db"
     monkeypatch.setattr(timefmt, "now_ms", lambda: NOW)
+    monkeypatch.setattr(store, "os_login", lambda: "scribe")  # the same on every machine
     demo_day.create_demo(path, "Léo Petitjean", now=NOW)
     monkeypatch.undo()
     return path
