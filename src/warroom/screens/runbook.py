@@ -44,6 +44,7 @@ class RunbookScreen(WarScreen):
     ]
 
     def body(self) -> ComposeResult:
+        yield Static(id="runbook-hold")
         with Horizontal(id="runbook-panes"):
             yield KeyedTable(COLUMNS, id="runbook-table")
             with VerticalScroll(id="runbook-details"):
@@ -58,6 +59,8 @@ class RunbookScreen(WarScreen):
         return self.query_one("#runbook-table", KeyedTable)
 
     def show_delta(self, delta: Delta) -> None:
+        if delta.touched("meta"):
+            self._show_hold()
         if not delta.touched("steps", "signoffs"):
             return
         room, now = self.app.room, self.app.now()
@@ -70,6 +73,14 @@ class RunbookScreen(WarScreen):
         if delta.initial:
             self._to_current_step(steps)
         self._show_details()
+
+    def _show_hold(self) -> None:
+        """The runbook on hold says so above the steps: nothing starts until a go or resume."""
+        hold = self.app.room.meta("hold")
+        banner = self.query_one("#runbook-hold", Static)
+        banner.display = bool(hold)
+        banner.update(safe(f"RUNBOOK ON HOLD: {hold} — steps start again after a go or resume decision "
+                           "(Board, d), or forced with a reason (F)", limit=300))
 
     def _to_current_step(self, steps: list[dict]) -> None:
         """Open on the first step still to be settled."""

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -15,6 +16,32 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 from .field import Field
 
 Done = Callable[[Any], None]
+MAX_FIELD = 20_000  # characters a field takes: a 10 MB paste froze the console for seconds
+
+
+class BoundedInput(Input):
+    """A one-line field that keeps at most MAX_FIELD characters, a paste included."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if len(event.text) > MAX_FIELD:
+            event.stop()
+            self.insert_text_at_cursor(event.text[:MAX_FIELD].split("\n", 1)[0][:MAX_FIELD - len(self.value)])
+            self.app.notify(f"the paste was cut to {MAX_FIELD:,} characters", severity="warning")
+            return
+        super()._on_paste(event)
+
+
+class BoundedTextArea(TextArea):
+    """A text field that keeps at most MAX_FIELD characters, a paste included."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        room = MAX_FIELD - len(self.text)
+        if len(event.text) > room:
+            event.stop()
+            self.insert(event.text[:max(room, 0)])
+            self.app.notify(f"the paste was cut to {MAX_FIELD:,} characters", severity="warning")
+            return
+        super()._on_paste(event)
 
 
 class FormScreen(ModalScreen[Any]):
@@ -49,10 +76,11 @@ class FormScreen(ModalScreen[Any]):
             return Select(field.options, value=field.value if field.value != "" else Select.NULL,
                           allow_blank=field.value == "", id=ident, compact=True)
         if field.kind == "text":
-            return TextArea(str(field.value), id=ident, soft_wrap=True, show_line_numbers=False)
+            return BoundedTextArea(str(field.value), id=ident, soft_wrap=True, show_line_numbers=False)
         if field.kind == "check":
             return Checkbox(field.label, bool(field.value), id=ident, compact=True)
-        return Input(str(field.value), placeholder=field.placeholder, id=ident, compact=True)
+        return BoundedInput(str(field.value), placeholder=field.placeholder, id=ident, compact=True,
+                            max_length=MAX_FIELD)
 
     def values(self) -> dict:
         result = {}
