@@ -1,41 +1,34 @@
 """Read a plan file, keep where each value was written, and report every problem at once
-as `file:line:column: field: message`."""
+as `file:line:column: field: message`.
+
+A plan that loads is one `warroom init` can store: every number is finite and in range,
+every time falls between 1970 and 2199, every text is valid UTF-8. `plan check` and `init`
+both load plans here, so that `plan check` never passes what `init` refuses."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from ..domain import timefmt
 from ..domain.kinds import StepKind
 from ..domain.models import Assignment, Audience, Kpi, Risk, Role, Step
-from .schema import SECTIONS, PlanSpec
+from .problems import Path_, PlanError, Problem, dotted, shown
+from .reader import MAX_CHARS, Document, line_column
+from .schema import MAX_CADENCE, SECTIONS, PlanSpec
 
 DEMO_PLAN = "demo.yaml"
-Path_ = tuple  # a value's place in the document: ('steps', 3, 'duration')
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    column: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.field}: {self.message}"
-
-
-class PlanError(ValueError):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
+FIRST_TIME = timefmt.to_ms(datetime(1970, 1, 1, tzinfo=timezone.utc))  # a plan's times fall in
+END_TIME = timefmt.to_ms(datetime(2200, 1, 1, tzinfo=timezone.utc))  # [FIRST_TIME, END_TIME)
+MAX_DURATION = 365 * 86_400  # seconds a step may last
+MAX_TIME_TEXT = 64  # the longest time or duration read at all
+MAX_ZONE_NAME = 64  # the longest IANA name is about half that
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
 
 
 @dataclass
@@ -59,12 +52,24 @@ class Plan:
 
 
 def load_plan(path: str | Path) -> Plan:
+    """The plan in a file; no more of the file is read than a plan may hold."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open("rb") as file:
+            data = file.read(4 * MAX_CHARS + 1)  # UTF-8 takes at most 4 bytes a character
+    except OSError as exc:
         raise PlanError([Problem(str(path), 1, 1, "file", f"cannot read: {exc}")]) from None
-    return load_plan_text(text, str(path))
+    if len(data) > 4 * MAX_CHARS:
+        raise PlanError([Problem(str(path), 1, 1, "file", f"the plan is longer than {MAX_CHARS:,} characters")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start].decode("utf-8")
+        line, column = line_column(before, len(before))
+        raise PlanError([Problem(str(path), line, column, "file",
+                                 f"not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason})")]) from None
+    # line breaks as a text-mode read gives them
+    return load_plan_text(text.replace("\r\n", "\n").replace("\r", "\n"), str(path))
 
 
 def demo_plan_text() -> str:
@@ -76,11 +81,11 @@ def load_demo_plan() -> Plan:
 
 
 def load_plan_text(text: str, filename: str = "<plan>") -> Plan:
-    document = _Document(text, filename)
+    document = Document(text, filename)
     data = document.read()
     header = _validate(document, PlanSpec, data, ())
     if header is None:
-        raise PlanError(document.problems)
+        raise PlanError(sorted(document.problems, key=lambda p: (p.line, p.column)))
     sections = {
         name: [(i, _validate(document, model, item, (name, i))) for i, item in enumerate(getattr(header, name))]
         for name, model in SECTIONS.items()
@@ -92,7 +97,7 @@ def load_plan_text(text: str, filename: str = "<plan>") -> Plan:
     return plan
 
 
-def _validate(document: _Document, model, data, where: Path_):
+def _validate(document: Document, model, data, where: Path_):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -101,66 +106,7 @@ def _validate(document: _Document, model, data, where: Path_):
         return None
 
 
-class _Document:
-    """YAML parsed into plain data plus the line and column of every value and key."""
-
-    def __init__(self, text: str, filename: str):
-        self.text, self.filename = text, filename
-        self.problems: list[Problem] = []
-        self.places: dict[Path_, tuple[int, int]] = {(): (1, 1)}
-        self.key_places: dict[Path_, tuple[int, int]] = {}
-
-    def report(self, where: Path_, message: str, at_key: bool = False) -> None:
-        line, column = self.place(where, at_key)
-        self.problems.append(Problem(self.filename, line, column, _dotted(where), message))
-
-    def place(self, where: Path_, at_key: bool = False) -> tuple[int, int]:
-        if at_key and where in self.key_places:
-            return self.key_places[where]
-        while where not in self.places:
-            where = where[:-1]
-        return self.places[where]
-
-    def read(self):
-        loader = yaml.SafeLoader(self.text)
-        try:
-            root = loader.get_single_node()
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise PlanError([Problem(self.filename, line, column, "yaml", problem)]) from None
-        finally:
-            loader.dispose()
-        if root is None:
-            raise PlanError([Problem(self.filename, 1, 1, "file", "the plan is empty")])
-        return self._value(loader, root, ())
-
-    def _value(self, loader, node, where: Path_):
-        self.places[where] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            result = {}
-            for key_node, value_node in node.value:
-                key = loader.construct_object(key_node)
-                here = where + (key,)
-                self.key_places[here] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                if key in result:
-                    self.report(here, f"duplicate key {key!r}", at_key=True)
-                result[key] = self._value(loader, value_node, here)
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self._value(loader, item, where + (i,)) for i, item in enumerate(node.value)]
-        return loader.construct_object(node)
-
-
-def _dotted(where: Path_) -> str:
-    text = ""
-    for part in where:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "plan"
-
-
-def _from_pydantic(document: _Document, model, prefix: Path_, error: dict) -> Problem:
+def _from_pydantic(document: Document, model, prefix: Path_, error: dict) -> Problem:
     where = prefix + tuple(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -170,7 +116,7 @@ def _from_pydantic(document: _Document, model, prefix: Path_, error: dict) -> Pr
     else:
         message = error["msg"].removeprefix("Value error, ")
     line, column = document.place(where, at_key=kind == "extra_forbidden")
-    return Problem(document.filename, line, column, _dotted(where), message)
+    return Problem(document.filename, line, column, dotted(where), message)
 
 
 def _suggestion(model, key: str) -> str:
@@ -180,9 +126,10 @@ def _suggestion(model, key: str) -> str:
 
 
 class _Checker:
-    """The checks a schema cannot express: references, uniqueness, cycles, times."""
+    """The checks a schema cannot express: references, uniqueness, cycles, times, and the
+    domain's own rules (what `init` would refuse), each reported where it was written."""
 
-    def __init__(self, document: _Document, header: PlanSpec, sections: dict[str, list]):
+    def __init__(self, document: Document, header: PlanSpec, sections: dict[str, list]):
         self.doc, self.header = document, header
         self.raw = {name: getattr(header, name) for name in sections}
         self.valid = {name: [(i, item) for i, item in items if item is not None]
@@ -201,48 +148,93 @@ class _Checker:
         people, holders = [], {}
         for i, person in self.valid["people"]:
             self._ref(roles, person.role, ("people", i, "role"), "role")
+            if not person.name.strip():
+                self.doc.report(("people", i, "name"), "name must not be empty")
+                continue
             if person.role in holders:
                 self.doc.report(("people", i, "role"), f"{person.role} is already held by {holders[person.role]}:"
                                 " one holder per role (record a hand-over on the day with `warroom assign`)")
             holders.setdefault(person.role, person.name)
-            people.append(Assignment(role=person.role, person=person.name, contact=person.contact))
+            people.append(self._fact(Assignment, ("people", i), role=person.role, person=person.name,
+                                     contact=person.contact))
         risks = []
         for i, risk in self.valid["risks"]:
             if risk.owner is not None:
                 self._ref(roles, risk.owner, ("risks", i, "owner"), "role")
             for j, step in enumerate(risk.steps):
                 self._ref(step_ids, step, ("risks", i, "steps", j), "step")
-            risks.append(Risk(id=risk.id, title=risk.title, likelihood=risk.likelihood,
-                              impact=risk.impact, mitigation=risk.mitigation,
-                              owner=risk.owner, steps=tuple(risk.steps)))
+            risks.append(self._fact(Risk, ("risks", i), id=risk.id, title=risk.title, likelihood=risk.likelihood,
+                                    impact=risk.impact, mitigation=risk.mitigation,
+                                    owner=risk.owner, steps=tuple(risk.steps)))
         for i, audience in self.valid["audiences"]:
             for phase, minutes in audience.cadence.items():
-                if minutes <= 0:
-                    self.doc.report(("audiences", i, "cadence", phase.value), "cadence must be a positive number of minutes")
+                if not 0 < minutes <= MAX_CADENCE:
+                    self.doc.report(("audiences", i, "cadence", phase.value),
+                                    f"cadence must be a number of minutes from 1 to {MAX_CADENCE:,}")
         return Plan(
             name=spec.warroom, timezone=spec.timezone, golive=golive or 0,
-            roles=[Role(**r.model_dump()) for _, r in self.valid["roles"]], people=people,
-            steps=steps, risks=risks,
-            audiences=[Audience(**a.model_dump()) for _, a in self.valid["audiences"]],
-            kpis=[Kpi(**k.model_dump()) for _, k in self.valid["kpis"]],
+            roles=[self._fact(Role, ("roles", i), **r.model_dump()) for i, r in self.valid["roles"]],
+            people=people, steps=steps, risks=risks,
+            audiences=[self._fact(Audience, ("audiences", i), **a.model_dump()) for i, a in self.valid["audiences"]],
+            kpis=[self._fact(Kpi, ("kpis", i), **k.model_dump()) for i, k in self.valid["kpis"]],
         )
 
-    def _zone(self):
+    def _fact(self, model, where: Path_, **values):
+        """The domain object `init` will store; what it refuses is reported at the item
+        (the schema and the checks above leave nothing to refuse: this is the last guard)."""
         try:
-            return timefmt.zone(self.header.timezone)
-        except ValueError as exc:
-            self.doc.report(("timezone",), str(exc))
+            return model(**values)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self.doc.report(where + tuple(_SPEC_NAMES.get(str(part), part) for part in error["loc"]),
+                                error["msg"].removeprefix("Value error, "))
+            return None
+
+    def _zone(self):
+        name = self.header.timezone
+        try:
+            if len(name) > MAX_ZONE_NAME or not _ZONE_NAME.fullmatch(name):
+                raise ValueError(f"unknown time zone {shown(name, 40)}")
+            return timefmt.zone(name)
+        except (ValueError, OSError):
+            self.doc.report(("timezone",), f"unknown time zone {shown(name, 40)}")
             return timefmt.zone("UTC")
 
     def _when(self, value, where: Path_, tz, golive: datetime | None) -> int | None:
-        text = value.isoformat() if isinstance(value, datetime) else value
+        """A time as written (H-2h, an ISO time, a YAML date), within 1970-2199."""
+        text = value.isoformat() if isinstance(value, datetime) else str(value)
+        if len(text) > MAX_TIME_TEXT:
+            self.doc.report(where, f"bad time {shown(text, 20)}: use ISO 8601 like 2026-11-24T20:00"
+                            + (", or H, H-2h, H+15m" if golive else ""))
+            return None
         try:
             if golive is None:
-                return timefmt.to_ms(timefmt.parse_datetime(text, tz))
-            return timefmt.to_ms(timefmt.parse_planned(text, golive, tz))
+                moment = timefmt.to_ms(timefmt.parse_datetime(text, tz))
+            else:
+                moment = timefmt.to_ms(timefmt.parse_planned(text, golive, tz))
+        except (ValueError, OverflowError) as exc:
+            self.doc.report(where, _time_problem(text, exc))
+            return None
+        if not FIRST_TIME <= moment < END_TIME:
+            self.doc.report(where, f"time {shown(text)} is out of range: a plan's times fall between "
+                            "1970-01-01 and 2199-12-31")
+            return None
+        return moment
+
+    def _duration(self, value, where: Path_) -> int:
+        text = str(value)
+        try:
+            if len(text) > MAX_TIME_TEXT:
+                raise ValueError(f"bad duration {shown(text, 20)}: use forms like 45m, 2h, 1h30m, 1d")
+            seconds = timefmt.parse_duration(text)
         except ValueError as exc:
             self.doc.report(where, str(exc))
-            return None
+            return 0
+        if seconds > MAX_DURATION:
+            self.doc.report(where, f"duration {shown(text)} is too long: a step lasts at most "
+                            f"{timefmt.format_duration(MAX_DURATION)}")
+            return 0
+        return seconds
 
     def _unique(self, section: str, key: str) -> set[str]:
         """The section's keys, reporting empty and repeated ones; invalid items count too,
@@ -255,15 +247,15 @@ class _Checker:
             if not value.strip():
                 self.doc.report((section, i, key), f"{key} must not be empty")
             elif value in seen:
-                self.doc.report((section, i, key), f"duplicate {key} {value!r}")
+                self.doc.report((section, i, key), f"duplicate {key} {shown(value)}")
             seen.add(value)
         return seen
 
     def _ref(self, known: set[str], value: str, where: Path_, what: str) -> None:
         if value not in known:
-            close = difflib.get_close_matches(value, sorted(known), n=1)
+            close = difflib.get_close_matches(value, sorted(known), n=1) if len(value) <= 100 else []
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self.doc.report(where, f"unknown {what} {value!r}{hint}")
+            self.doc.report(where, f"unknown {what} {shown(value)}{hint}")
 
     def _steps(self, tz, golive: int | None, roles: set[str], ids: set[str]) -> list[Step]:
         golive_dt = timefmt.from_ms(golive, tz) if golive is not None else None
@@ -282,12 +274,9 @@ class _Checker:
             if s.kind is not StepKind.GATE and s.signoffs:
                 self.doc.report(("steps", i, "signoffs"), "only a gate takes sign-offs")
             start = self._when(s.start, ("steps", i, "start"), tz, golive_dt) if golive_dt else None
-            try:
-                duration = timefmt.parse_duration(str(s.duration))
-            except ValueError as exc:
-                self.doc.report(("steps", i, "duration"), str(exc))
-                duration = 0
-            steps.append(Step(
+            duration = self._duration(s.duration, ("steps", i, "duration"))
+            steps.append(self._fact(
+                Step, ("steps", i),
                 id=s.id, title=s.title, phase=s.phase, kind=s.kind, owner=s.owner,
                 planned_start=start or 0, planned_duration=duration,
                 depends_on=tuple(s.depends_on), critical=s.critical,
@@ -296,24 +285,51 @@ class _Checker:
         return steps
 
     def _cycles(self) -> None:
+        """Every dependency cycle, once (a depth-first search without recursion: a runbook
+        of thousands of chained steps is fine)."""
         index = {s.id: i for i, s in self.valid["steps"]}
         graph = {s.id: [d for d in s.depends_on if d in index and d != s.id] for _, s in self.valid["steps"]}
         state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
         reported: set[frozenset[str]] = set()
-
-        def visit(node: str, path: list[str]) -> None:
-            state[node] = 1
-            for dep in graph[node]:
+        for root in graph:
+            if root in state:
+                continue
+            path, position = [root], {root: 0}
+            state[root] = 1
+            stack = [iter(graph[root])]
+            while stack:
+                dep = next(stack[-1], None)
+                if dep is None:
+                    stack.pop()
+                    done = path.pop()
+                    state[done] = 2
+                    del position[done]
+                    continue
                 if state.get(dep) == 1:
-                    cycle = path[path.index(dep):] + [dep]
+                    cycle = path[position[dep]:] + [dep]
                     if frozenset(cycle) not in reported:
                         reported.add(frozenset(cycle))
                         self.doc.report(("steps", index[dep], "depends_on"),
                                         "dependency cycle: " + " -> ".join(cycle))
                 elif dep not in state:
-                    visit(dep, path + [dep])
-            state[node] = 2
+                    state[dep] = 1
+                    position[dep] = len(path)
+                    path.append(dep)
+                    stack.append(iter(graph[dep]))
 
-        for node in graph:
-            if node not in state:
-                visit(node, [node])
+
+# the domain's names for what a plan file calls otherwise
+_SPEC_NAMES = {"person": "name", "planned_start": "start", "planned_duration": "duration",
+               "signoff_roles": "signoffs"}
+
+
+def _time_problem(text: str, exc: BaseException) -> str:
+    """timefmt's message, or, for an ISO time no calendar has (2026-02-30T20:00), why."""
+    if isinstance(exc, OverflowError):
+        return f"bad time {shown(text)}: out of range"
+    try:
+        datetime.fromisoformat(text.strip())
+    except ValueError as why:
+        if "Invalid isoformat" not in str(why):
+            return f"bad time {shown(text)}: {why}"
+    return str(exc)

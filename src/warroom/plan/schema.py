@@ -1,10 +1,10 @@
 """The shape of a plan file, exactly as written; meaning is checked in loader.py."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..domain.kinds import Better, Phase, StepKind
 
@@ -13,7 +13,41 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-When = str | datetime  # YAML turns '2026-11-24 20:00:00' into a datetime by itself
+MAX_CADENCE = 30 * 24 * 60  # minutes between two updates: a month
+MAX_KPI = 1e15  # a KPI's baseline and target, either way
+
+
+def _not_a_boolean(value):
+    if isinstance(value, bool):
+        raise ValueError(f"Input should be a number, not {str(value).lower()}")
+    return value
+
+
+def _a_time(value):
+    """A time is text (H-2h, 2026-11-24T20:00) or what YAML reads as a date or a time;
+    never a number (pydantic would read 5 as five seconds past 1970)."""
+    if not isinstance(value, (str, date)):
+        raise ValueError("a time is written like 2026-11-24T20:00, or H, H-2h, H+15m for a step")
+    return value
+
+
+def _a_duration(value):
+    """A duration is text (45m, 1h30m); a bare integer is kept as text for the loader to
+    say that it lacks a unit."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValueError("a duration is written like 45m, 2h, 1h30m, 1d")
+    return value
+
+
+# YAML turns '2026-11-24 20:00:00' into a datetime by itself
+When = Annotated[str | datetime, BeforeValidator(_a_time)]
+Duration = Annotated[str, BeforeValidator(_a_duration)]
+# numbers as a plan writes them: `true` is not 1, and nothing infinite or out of range
+Count = Annotated[int, BeforeValidator(_not_a_boolean)]
+Level = Annotated[int, Field(ge=1, le=5), BeforeValidator(_not_a_boolean)]
+Figure = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_KPI, le=MAX_KPI), BeforeValidator(_not_a_boolean)]
 
 
 class RoleSpec(Strict):
@@ -36,7 +70,7 @@ class StepSpec(Strict):
     kind: StepKind = StepKind.TASK
     owner: str
     start: When
-    duration: str | int
+    duration: Duration
     depends_on: list[str] = []
     critical: bool = False
     instructions: str = ""
@@ -46,8 +80,8 @@ class StepSpec(Strict):
 class RiskSpec(Strict):
     id: str
     title: str
-    likelihood: int = Field(ge=1, le=5)
-    impact: int = Field(ge=1, le=5)
+    likelihood: Level
+    impact: Level
     mitigation: str = ""
     owner: str | None = None
     steps: list[str] = []
@@ -57,15 +91,15 @@ class AudienceSpec(Strict):
     key: str
     title: str
     channel: str
-    cadence: dict[Phase, int] = {}
+    cadence: dict[Phase, Count] = {}  # 1 to MAX_CADENCE: checked in loader.py
 
 
 class KpiSpec(Strict):
     key: str
     name: str
     unit: str = ""
-    baseline: float
-    target: float
+    baseline: Figure
+    target: Figure
     better: Better = Better.UP
 
 
