@@ -198,8 +198,9 @@ class Store:
             if event.action in CORRECTIONS and later.id == target_of(event):
                 raise RuleError(f"refused: #{later.id} cannot be so: {exc}") from None
             when = timefmt.from_ms(later.happened_at, self.zone()).strftime("%Y-%m-%d %H:%M")
+            reason = str(exc).removesuffix(" (--force with --note to override)")  # #n is not forced now
             raise RuleError(f"refused: it contradicts #{later.id} ({later.action} {later.entity_id or ''}"
-                            f" at {when}, by {later.operator}): {exc}") from None
+                            f" at {when}, by {later.operator}): {reason}") from None
         except sqlite3.IntegrityError:
             raise RuleError("refused: other facts still name what it would remove (a decision about this "
                             "incident?): retract them first") from None
