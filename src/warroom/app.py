@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import select
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -26,7 +27,8 @@ from textual.worker import Worker, WorkerState
 from .cli import one_line
 from .domain import timefmt
 from .store import commands, views
-from .store.feed import ChangeFeed
+from .store.db import StoreError, explain
+from .store.feed import ChangeFeed, Trouble, identity
 from .store.store import Store
 from .widgets.field import Field
 from .widgets.text import safe, visible
@@ -35,6 +37,7 @@ from .screens.base import WarScreen
 POLL_SECONDS = 0.1
 OPEN_WAIT_SECONDS = 0.05  # how long the first frame waits for the room (read since start-up)
 CHECKPOINT_SECONDS = 300
+TROUBLE_NOTICE_SECONDS = 60  # the notices of a console that stopped recording; its top bar stays
 SCREENS_GROUP = Binding.Group("screens", compact=True)
 MODE_NAMES = ("overview", "runbook", "board", "roles", "comms", "timeline")  # screens/<mode>.py
 
@@ -79,8 +82,9 @@ class WarRoomApp(App):
                  now_ms: Callable[[], int] = timefmt.now_ms, poll_seconds: float = POLL_SECONDS,
                  readonly: bool = False):
         super().__init__()
+        opened = _identity_or_none(db_path)  # the file this console opens, before anything opens it
         self.store = Store(db_path, operator, readonly=readonly)
-        self.feed = ChangeFeed(db_path)
+        self.feed = ChangeFeed(db_path, opened=opened)
         self.reader = views.Reader(db_path)
         opener = ThreadPoolExecutor(1, "warroom-open")  # reads the room while Textual starts up
         self.first_read = opener.submit(self.reader.snapshot)
@@ -92,6 +96,9 @@ class WarRoomApp(App):
         self.room_changed: Signal[views.Delta] = Signal(self, "room_changed")
         self.ticked: Signal[int] = Signal(self, "ticked")
         self._fetching = False
+        self.trouble: Trouble | None = None  # set once: this console no longer records
+        self.poll_error: str | None = None  # the last poll's failure, shown until one succeeds
+        self.rescued: Path | None = None
         self._write_lock = threading.Lock()
         self._then: dict[Worker, Callable[[Any], None]] = {}
 
@@ -109,7 +116,7 @@ class WarRoomApp(App):
         self.set_interval(self.poll_seconds, self.poll)
         self.set_interval(1, self.tick)
         if not self.store.readonly:
-            self.set_interval(CHECKPOINT_SECONDS, self.checkpoint)
+            self._checkpoints = self.set_interval(CHECKPOINT_SECONDS, self.checkpoint)
         self.call_after_refresh(warm_up)
 
     @work(thread=True, exit_on_error=False, group="feed")
@@ -117,10 +124,61 @@ class WarRoomApp(App):
         self.post_message(FeedDelta(self.first_read.result()))
 
     def poll(self) -> None:
-        """Runs ~10 times a second: one PRAGMA, and a read in a worker when it moved."""
-        if not self._fetching and self.feed.changed():
-            self._fetching = True
-            self.fetch_changes(self.room.last_id, self.room.last_rev)
+        """Runs ~10 times a second: two stat calls (is the path still the file this console
+        opened, and its -wal?), one PRAGMA, and a read in a worker when it moved. It never
+        ends the console: a failure is shown in the top bar until a poll succeeds."""
+        if self.trouble is not None:
+            return
+        try:
+            trouble = self.feed.trouble()
+            if trouble is None and not self._fetching and self.feed.changed():
+                self._fetching = True
+                self.fetch_changes(self.room.last_id, self.room.last_rev)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the console stays up and says so
+            self._poll_failed(exc)
+            return
+        if trouble is not None:
+            self.stop_recording(trouble)
+        elif self.poll_error is not None:
+            self.poll_error = None
+            self.show_header()
+
+    def _poll_failed(self, exc: BaseException) -> None:
+        reason = explain(self.store.path, exc) if isinstance(exc, (sqlite3.Error, OSError)) else one_line(exc)
+        if reason != self.poll_error:
+            self.poll_error = reason
+            self.show_header()
+
+    def stop_recording(self, trouble: Trouble) -> None:
+        """The path no longer names the file this console opened (or its -wal went): nothing
+        more is recorded from here, the top bar says why, and the console exits non-zero."""
+        self.trouble = trouble
+        if getattr(self, "_checkpoints", None) is not None:
+            self._checkpoints.stop()
+        self.notify(f"{trouble.detail}. Nothing more is recorded from this console: quit (q) and open "
+                    "the war room again.", title="NOT RECORDING", severity="error", markup=False,
+                    timeout=TROUBLE_NOTICE_SECONDS)  # the top bar keeps saying it
+        self.show_header()
+        self.rescue()
+
+    @work(thread=True, exit_on_error=False, group="rescue")
+    def rescue(self) -> None:
+        """Save what this console still sees (its file may be gone, a deleted -wal's commits
+        with it) beside the war room, before anyone loses it."""
+        try:
+            with self._write_lock:
+                target = self.feed.rescue()
+        except (OSError, sqlite3.Error) as exc:
+            self.call_from_thread(self.notify, f"No copy of what this console saw could be saved: {exc}",
+                                  title="Not saved", severity="warning", markup=False)
+            return
+        self.rescued = target
+        self.call_from_thread(self.notify, f"Everything this console still saw is saved in {target}.",
+                              title="Saved", severity="warning", markup=False, timeout=TROUBLE_NOTICE_SECONDS)
+
+    def show_header(self) -> None:
+        """Redraw the top bar now (it is redrawn every second anyway)."""
+        self.ticked.publish(self.now())
 
     @work(thread=True, exit_on_error=False, group="feed")
     def fetch_changes(self, last_id: int, last_rev: int) -> None:
@@ -128,6 +186,8 @@ class WarRoomApp(App):
 
     def on_feed_delta(self, message: FeedDelta) -> None:
         self._fetching = False
+        if not message.delta.initial and self.trouble is not None:
+            return  # read from the file this console no longer stands for
         with self.batch_update():
             self._apply(message.delta)
 
@@ -142,7 +202,8 @@ class WarRoomApp(App):
     def checkpoint(self) -> None:
         """Fold the WAL back into the file and truncate it, so that it does not grow all day."""
         with self._write_lock:
-            self.store.checkpoint()
+            if self.trouble is None and self.feed.trouble() is None:
+                self.store.checkpoint()
 
     def tick(self) -> None:
         if not self.is_headless and terminal_gone():
@@ -165,16 +226,28 @@ class WarRoomApp(App):
               **kwargs) -> None:
         """Record something with a command, in a thread worker; `then(result)` once accepted.
         Failures are told by `worker_changed`; what changed arrives through the feed."""
-        if self.store.readonly:
-            self.tell(f"read-only: {self.store.path} cannot be written", "error")
+        if not self.may_record():
             return
         worker = self.run_worker(partial(self._run_command, command, args, kwargs), thread=True,
                                  exit_on_error=False, group="write", description=command.__name__)
         if then is not None:
             self._then[worker] = then
 
+    def may_record(self) -> bool:
+        """Whether this console records; if not, it says why."""
+        if self.trouble is not None:
+            self.tell(f"not recorded: {self.trouble.short}; quit (q) and open the war room again", "error")
+            return False
+        if self.store.readonly:
+            self.tell(f"read-only: {self.store.path} cannot be written", "error")
+            return False
+        return True
+
     def _run_command(self, command: Callable[..., dict], args: tuple, kwargs: dict) -> dict:
         with self._write_lock:
+            trouble = self.feed.trouble()  # the poll may not have run since the file went
+            if trouble is not None:
+                raise StoreError(f"not recorded: {trouble.detail}")
             return command(self.store, *args, **kwargs)
 
     @on(Worker.StateChanged)
@@ -185,10 +258,13 @@ class WarRoomApp(App):
         if event.state is WorkerState.SUCCESS and then is not None:
             then(event.worker.result)
         elif event.state is WorkerState.ERROR:
+            error = event.worker.error
+            reason = explain(self.store.path, error) if isinstance(error, (sqlite3.Error, OSError)) else one_line(error)
             if event.worker.group == "feed":
                 self._fetching = False
+                self._poll_failed(error)
             titles = {"write": "Not recorded", "export": "Not exported"}
-            self.notify(visible(one_line(event.worker.error), limit=500),
+            self.notify(visible(reason, limit=500),
                         title=titles.get(event.worker.group, "Cannot read the war room"),
                         severity="error", markup=False, timeout=8)
 
@@ -197,8 +273,7 @@ class WarRoomApp(App):
         self.notify(visible(message, limit=500), severity=severity, markup=False)
 
     def form(self, title: Text | str, fields: Iterable[Field], on_submit) -> None:
-        if self.store.readonly:
-            self.tell(f"read-only: {self.store.path} cannot be written", "error")
+        if not self.may_record():
             return
         self.push_screen(_form_screen(title, list(fields), on_submit))
 
@@ -264,6 +339,12 @@ class WarRoomApp(App):
     # -- what the top bar says -------------------------------------------------------------
     def header(self, now: int, width: int) -> Text:
         room, store = self.room, self.store
+        alarm = Text(no_wrap=True, overflow="ellipsis", end="")
+        if self.trouble is not None:
+            alarm.append_text(safe(f" NOT RECORDING: {self.trouble.short} ", "bold white on red", limit=48))
+        if self.poll_error is not None:
+            reason = self.poll_error.removeprefix(f"{store.path}: ")
+            alarm.append_text(safe(f" POLL FAILED: {reason} ", "bold black on yellow", limit=max(24, width // 2)))
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(f" {views.t_label(now, room.golive)} ", "bold reverse")
         text.append(f" {views.phase(room, now)} ", "bold")
@@ -273,6 +354,9 @@ class WarRoomApp(App):
             text.append(" READ-ONLY ", "bold black on yellow")
         if room.meta("hold"):
             text.append_text(safe(f" ON HOLD: {room.meta('hold')} ", "bold white on red", limit=60))
+        if alarm:  # what went wrong first: it is what the top bar is for now
+            name = safe(f" {room.meta('name')} ", "bold", limit=12)
+            return alarm.append_text(name).append_text(text)
         name = safe(f" {room.meta('name')} ", "bold", limit=max(12, width - min(text.cell_len, width - 24)))
         return name.append_text(text)
 
@@ -301,5 +385,20 @@ def _form_screen(title: Text | str, fields: list[Field], on_submit) -> Screen:
     return FormScreen(title, fields, on_submit)
 
 
+def _identity_or_none(path: str | Path) -> tuple[int, int] | None:
+    try:
+        return identity(path)
+    except OSError:
+        return None  # opening it says why
+
+
 def run_console(db_path: str | Path, operator: str, readonly: bool = False) -> None:
-    WarRoomApp(db_path, operator, readonly=readonly).run()
+    """The console; it exits non-zero when it stopped recording or failed."""
+    app = WarRoomApp(db_path, operator, readonly=readonly)
+    app.run()
+    if app.trouble is not None:
+        saved = f"; what it still saw is saved in {app.rescued}" if app.rescued else ""
+        print(f"warroom: the console stopped recording: {app.trouble.detail}{saved}", file=sys.stderr)
+        sys.exit(1)
+    if app.return_code:
+        sys.exit(app.return_code)

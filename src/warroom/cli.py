@@ -20,7 +20,8 @@ from .export.inert import HIDDEN_CHARS, visible
 from .domain.kinds import DecisionKind, IncidentStatus, Verdict
 from .domain.rules import STEP_ACTIONS, RuleError
 from .store import commands, journal, queries
-from .store.db import StoreError
+from .store.db import StoreError, explain, integrity_lines, is_damage, new_room
+from .store.lock import SoleHolder
 from .store.store import Store
 
 EXIT_BAD_INPUT = 2
@@ -80,9 +81,16 @@ def guarded(fn):
             say("warroom: a number given is too large", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except sqlite3.Error as exc:
-            say(f"warroom: database error: {one_line(exc)}", err=True)
+            say(f"warroom: {_database_error(exc)}", err=True)
             sys.exit(1)
     return wrapper
+
+
+def _database_error(exc: sqlite3.Error) -> str:
+    """What is wrong with the war room file and what to do (damaged: run verify, ...)."""
+    context = click.get_current_context(silent=True)
+    obj = context.find_object(Context) if context is not None else None
+    return explain(obj.db, exc) if obj is not None else f"database error: {one_line(exc)}"
 
 
 def json_option(fn):
@@ -189,13 +197,14 @@ def main(ctx: click.Context, db: Path, operator: str, readonly: bool) -> None:
 @main.command()
 @click.argument("plan", type=click.Path(path_type=Path), required=False)
 @click.option("--demo", is_flag=True, help="Use the built-in demo plan.")
-@click.option("--force", is_flag=True, help="Replace an existing war room (the old file is kept aside).")
+@click.option("--force", count=True, help="Replace an existing war room (the old file is kept aside); "
+              "twice to replace one that others have open (their consoles stop recording).")
 @click.option("--at", "at", metavar="TIME",
               help="When the plan took effect: its people hold their roles from then (default: the plan's start).")
 @json_option
 @click.pass_obj
 @guarded
-def init(ctx: Context, plan: Path | None, demo: bool, force: bool, at: str | None) -> None:
+def init(ctx: Context, plan: Path | None, demo: bool, force: int, at: str | None) -> None:
     """Create a war room file from a plan."""
     from .plan.loader import load_demo_plan
 
@@ -205,7 +214,7 @@ def init(ctx: Context, plan: Path | None, demo: bool, force: bool, at: str | Non
     earliest = min((s.planned_start for s in loaded.steps), default=None)
     when = _moment(at, timefmt.zone(loaded.timezone), earliest) if at else None
     aside = _make_room(ctx.db, force)
-    with Store.create(ctx.db, ctx.operator) as store:
+    with new_room(ctx.db), Store.create(ctx.db, ctx.operator) as store:
         result = commands.init(store, loaded, at=when)
     if ctx.as_json:
         say_json(result | {"db": str(ctx.db), "kept_aside": aside})
@@ -216,17 +225,19 @@ def init(ctx: Context, plan: Path | None, demo: bool, force: bool, at: str | Non
             say(f"the previous file was kept as {aside}")
 
 
-def _make_room(db: Path, force: bool) -> str | None:
-    """Clear the way for a new file; with --force the old one is moved aside, never deleted."""
+def _make_room(db: Path, force: int) -> str | None:
+    """Clear the way for a new file; with --force the old one is moved aside, never deleted,
+    and not while another process has it open unless --force is given twice."""
     if not db.exists():
         return None
     if not force:
         raise StoreError(f"{db}: already exists (use --force to replace it; the old file is kept aside)")
-    aside = db.with_name(f"{db.name}.{datetime.now():%Y%m%d-%H%M%S}.bak")
-    for suffix in ("", "-wal", "-shm"):
-        source = Path(str(db) + suffix)
-        if source.exists():
-            shutil.move(source, str(aside) + suffix)
+    with SoleHolder(db, insist=force > 1):
+        aside = db.with_name(f"{db.name}.{datetime.now():%Y%m%d-%H%M%S}.bak")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(str(db) + suffix)
+            if source.exists():
+                shutil.move(source, str(aside) + suffix)
     return str(aside)
 
 
@@ -310,18 +321,24 @@ def status(ctx: Context, as_of: str | None) -> None:
 def verify(ctx: Context, expect_head: str | None) -> None:
     """Check the file's integrity, the journal's hash chain and the state tables against the
     journal; print the head to anchor elsewhere; exit 1 when anything is wrong."""
-    with ctx.open() as store:
-        problems = store.verify()
-        if expect_head is not None and (wrong := journal.check_head(store.conn, expect_head)):
-            problems.append(wrong)
-        events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-        head = journal.show_head(store.conn)
+    try:
+        with ctx.open() as store:
+            problems = store.verify()
+            if expect_head is not None and (wrong := journal.check_head(store.conn, expect_head)):
+                problems.append(wrong)
+            events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+            head = journal.show_head(store.conn)
+    except (StoreError, sqlite3.DatabaseError) as exc:
+        if not is_damage(exc):
+            raise
+        problems, events, head = integrity_lines(ctx.db) or [f"the file cannot be read: {one_line(exc)}"], 0, None
     if ctx.as_json:
         say_json({"ok": not problems, "events": events, "head": head, "problems": problems})
     else:
         for problem in problems:
             say(problem)
-        say(f"{ctx.db}: {'ok' if not problems else 'BROKEN'} ({events} events checked); head {head}")
+        say(f"{ctx.db}: {'ok' if not problems else 'BROKEN'} ({events} events checked)"
+            + (f"; head {head}" if head else "; the journal cannot be read"))
     sys.exit(1 if problems else 0)
 
 
@@ -517,7 +534,8 @@ def demo(click_ctx: click.Context, fresh: bool, minute: int) -> None:
         ctx.db = DEMO_DB
     if fresh or not ctx.db.exists():
         _make_room(ctx.db, force=True)
-        create_demo(ctx.db, ctx.operator, minute=minute)
+        with new_room(ctx.db):
+            create_demo(ctx.db, ctx.operator, minute=minute)
         say(f"created the demo war room in {ctx.db}", err=True)
     open_console(ctx)
 

@@ -50,13 +50,33 @@ def write_report(store, fmt: str, out: Path | None, *, force: bool = False, tz: 
     from .exporter import export as write_export
     from .report import Options
 
-    if out is not None and out.exists() and not force:
-        raise ValueError(f"{out}: already exists (use --force to replace it)")
-    if out is not None and not out.absolute().parent.is_dir():
-        raise ValueError(f"{out.parent}: no such directory")
+    if out is not None:
+        _check_out(out, force)
     options = Options(fmt=fmt, tz=tz, **_moments(store, tz, moments or {}))
-    with _destination(out) as stream:
+    with _destination(out, force) as stream:
         write_export(store, stream, options, rewritable=out is not None)
+
+
+def _check_out(out: Path, force: bool) -> None:
+    """An --out that may be written: nothing there, or (with --force) a regular file. A
+    symbolic link, a device, a FIFO or a directory is never replaced, even with --force."""
+    import stat
+
+    from ..store.db import file_kind
+
+    try:
+        found = os.lstat(out)
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise ValueError(f"{out}: {exc.strerror}") from None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        raise ValueError(f"{out}: is {file_kind(found.st_mode)}; the report replaces only a regular file: "
+                         "give another --out")
+    if found is not None and not force:
+        raise ValueError(f"{out}: already exists (use --force to replace it)")
+    if not out.absolute().parent.is_dir():
+        raise ValueError(f"{out.parent}: no such directory")
 
 
 def _moments(store, tz: str | None, texts: dict) -> dict:
@@ -74,15 +94,24 @@ def _moments(store, tz: str | None, texts: dict) -> dict:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process's umask, read without changing it (the console exports in a thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
 @contextmanager
-def _destination(out: Path | None) -> Iterator[TextIO]:
+def _destination(out: Path | None, force: bool = False) -> Iterator[TextIO]:
     """Standard output in UTF-8 whatever the locale, or a file that appears complete or not
-    at all (written aside, then renamed over the target)."""
+    at all (written aside, then linked in place, or renamed over the regular file that
+    --force replaces)."""
     if out is None:
         yield from _standard_output()
         return
@@ -91,9 +120,21 @@ def _destination(out: Path | None) -> Iterator[TextIO]:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
             yield stream
         os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, out)
+        _check_out(out, force)  # again: something may have taken its place meanwhile
+        if force:
+            os.replace(temporary, out)
+        else:
+            try:
+                os.link(temporary, out)  # never over a file that appeared meanwhile
+            except FileExistsError:
+                raise ValueError(f"{out}: already exists (use --force to replace it)") from None
+            except OSError:  # a filesystem without hard links
+                os.replace(temporary, out)
+            else:
+                os.unlink(temporary)
     except BaseException:
-        os.unlink(temporary)
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
         raise
 
 
