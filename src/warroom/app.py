@@ -345,20 +345,29 @@ class WarRoomApp(App):
         if self.poll_error is not None:
             reason = self.poll_error.removeprefix(f"{store.path}: ")
             alarm.append_text(safe(f" POLL FAILED: {reason} ", "bold black on yellow", limit=max(24, width // 2)))
-        text = Text(no_wrap=True, overflow="ellipsis", end="")
-        text.append(f" {views.t_label(now, room.golive)} ", "bold reverse")
-        text.append(f" {views.phase(room, now)} ", "bold")
-        text.append(f" {views.hhmm(now, self.tz, seconds=True)} {self.tz.key} ")
-        text.append_text(safe(f" as {store.operator} ", "italic", limit=30))
+        core = Text(no_wrap=True, end="")
+        core.append(f" {views.t_label(now, room.golive)} ", "bold reverse")
+        core.append(f" {views.phase(room, now)} ", "bold")
+        core.append(f" {views.hhmm(now, self.tz, seconds=True)} ")
+        extra = Text(f"{self.tz.key} ", end="").append_text(safe(f" as {store.operator} ", "italic", limit=30))
+        flags = Text(no_wrap=True, end="")
         if store.readonly:
-            text.append(" READ-ONLY ", "bold black on yellow")
+            flags.append(" READ-ONLY ", "bold black on yellow")
         if room.meta("hold"):
-            text.append_text(safe(f" ON HOLD: {room.meta('hold')} ", "bold white on red", limit=60))
-        if alarm:  # what went wrong first: it is what the top bar is for now
-            name = safe(f" {room.meta('name')} ", "bold", limit=12)
-            return alarm.append_text(name).append_text(text)
-        name = safe(f" {room.meta('name')} ", "bold", limit=max(12, width - min(text.cell_len, width - 24)))
-        return name.append_text(text)
+            flags.append_text(safe(f" ON HOLD: {room.meta('hold')} ", "bold white on red", limit=max(16, width // 3)))
+        return self._fit(alarm, core, extra, flags, width)
+
+    def _fit(self, alarm: Text, core: Text, extra: Text, flags: Text, width: int) -> Text:
+        """The top bar in `width` cells: what went wrong, the clock and the flags (read-only, on
+        hold) always; the zone and the operator if they fit; the room's name in what is left."""
+        fixed = alarm.cell_len + core.cell_len + flags.cell_len
+        if width - fixed - extra.cell_len < 8:
+            extra = Text("")
+        room_left = width - fixed - extra.cell_len
+        line = Text(no_wrap=True, overflow="ellipsis", end="").append_text(alarm)
+        if room_left >= 4:
+            line.append_text(safe(f" {self.room.meta('name')} ", "bold", limit=room_left - 2))
+        return line.append_text(core).append_text(extra).append_text(flags)
 
     def on_unmount(self) -> None:
         for closable in (self.feed, self.reader, self.store):

@@ -43,3 +43,15 @@ async def test_the_runbook_says_when_it_is_on_hold(db_path):
         with Store(db_path, "Alice Martin") as alice:
             commands.decide(alice, "resume", "Alice Martin", "provider back")
         await until(pilot, lambda: not banner.display)
+
+
+async def test_the_top_bar_at_80_columns_never_drops_read_only_nor_on_hold(db_path):
+    with Store(db_path, "Alice Martin") as alice:
+        commands.decide(alice, "hold", "Alice Martin", "payment provider degraded")
+    app = frozen(db_path, readonly=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        bar = app.header(app.now(), 80)
+        assert bar.cell_len <= 80
+        assert "READ-ONLY" in bar.plain and "ON HOLD: hold decided" in bar.plain
+        assert "Test go-live" not in app.header(app.now(), 60).plain  # the name goes first
