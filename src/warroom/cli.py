@@ -83,6 +83,10 @@ def guarded(fn):
         except sqlite3.Error as exc:
             say(f"warroom: {_database_error(exc)}", err=True)
             sys.exit(1)
+        except OSError as exc:  # a full disk, a file we may not write: nothing half done is left
+            where = f" ({exc.filename})" if exc.filename else ""
+            say(f"warroom: {exc.strerror or one_line(exc)}{where}", err=True)
+            sys.exit(1)
     return wrapper
 
 

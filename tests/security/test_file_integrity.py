@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import grp
+import contextlib
 import os
 import pwd
 import shlex
@@ -634,3 +635,14 @@ def test_the_feed_knows_the_file_it_opened(tmp_path, db_path):
         assert "replaced" in feed.trouble().short
     finally:
         feed.close()
+
+
+@needs_root
+def test_a_full_disk_during_export_out_is_one_line_and_leaves_no_half_report(tmp_path, db_path):
+    with small_filesystem(tmp_path, "64k") as disk:
+        with open(disk / "fill", "wb") as fill, contextlib.suppress(OSError):
+            fill.write(b"\0" * 1_000_000)  # the disk is full
+        out = disk / "report.html"
+        refused = cli(db_path, "export", "--format", "html", "--out", str(out))
+        assert refused.returncode == 1 and refused.stderr == "warroom: No space left on device\n", refused.stderr
+        assert sorted(p.name for p in disk.iterdir()) == ["fill"]
