@@ -9,8 +9,8 @@ with useradd when running as root; skipped otherwise)."""
 from __future__ import annotations
 
 import asyncio
-import grp
 import contextlib
+import grp
 import os
 import pwd
 import shlex
