@@ -50,8 +50,9 @@ def _login() -> str:
 
 
 def say(text: str, err: bool = False) -> None:
-    """Print a line: typed or stored text in it is shown, never obeyed by the terminal."""
-    click.echo(visible(text), err=err)
+    """Print a line: typed or stored text in it is shown, never obeyed by the terminal, and
+    a line break in it is shown as ⏎ (typed text cannot forge a line of its own)."""
+    click.echo(visible(text).replace("\n", "⏎"), err=err)
 
 
 def say_json(value) -> None:
@@ -125,12 +126,20 @@ class OneLineGroup(click.Group):
         try:
             code = super().main(*args, **kwargs)
         except click.ClickException as exc:
-            say(f"warroom: {exc.format_message()}", err=True)
+            say(f"warroom: {_usage(exc)}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             say("warroom: aborted", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage(exc: click.ClickException) -> str:
+    """A usage mistake in one line ('Choose from:' lists and a group's help folded in)."""
+    context = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
+        return f"'{context.command_path}' needs a command ('{context.command_path} --help' lists them)"
+    return " ".join(exc.format_message().split())
 
 
 def write_command(group, name: str, **settings):
@@ -331,13 +340,14 @@ def verify(ctx: Context, expect_head: str | None) -> None:
             if expect_head is not None and (wrong := journal.check_head(store.conn, expect_head)):
                 problems.append(wrong)
             events = store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-            head = journal.show_head(store.conn)
+            head, last = journal.show_head(store.conn), journal.head(store.conn)
     except (StoreError, sqlite3.DatabaseError) as exc:
         if not is_damage(exc):
             raise
-        problems, events, head = integrity_lines(ctx.db) or [f"the file cannot be read: {one_line(exc)}"], 0, None
+        problems, events, head, last = integrity_lines(ctx.db) or [f"the file cannot be read: {one_line(exc)}"], 0, None, None
     if ctx.as_json:
-        say_json({"ok": not problems, "events": events, "head": head, "problems": problems})
+        say_json({"ok": not problems, "events": events, "head": f"#{last[0]}:{last[1]}" if last else None,
+                  "problems": problems})
     else:
         for problem in problems:
             say(problem)
@@ -524,7 +534,7 @@ LIVE_AT = 170  # minutes after go-live where `warroom demo` opens: the ramp is u
 
 @main.command()
 @click.option("--fresh", is_flag=True, help="Start the demo day again (the old file is kept aside).")
-@click.option("--minute", type=int, default=LIVE_AT, show_default=True,
+@click.option("--minute", type=Ascii(click.INT), default=LIVE_AT, show_default=True,
               help="Where the demo day stands now, in minutes after go-live.")
 @click.pass_context
 @guarded

@@ -21,7 +21,7 @@ from warroom.store.store import Store
 
 REPRO = Path(__file__).resolve().parent.parent / "fixtures" / "repro.yaml"
 EVIL = "\x1b]2;pwned\x07\x1b[2J\x9b31m\u202eevil"  # retitle, clear screen, C1 CSI, RTL override
-RAW = (b"\x1b", b"\x07", "\x9b".encode(), "\u202e".encode())
+RAW = (b"\x1b", b"\x07", "\x9b".encode(), "\u202e".encode(), "\u200f".encode())
 
 
 @pytest.fixture
@@ -84,6 +84,11 @@ def test_values_that_start_with_a_dash_are_values(room):
     (("status", "--as-of", "9999999999999:00"), "bad time"),
     (("step", "stat", "d8"), "'stat' is not one of"),
     (("note",), "Missing argument 'TEXT'"),
+    (("note", "x", "--at", "١٠:٠٠"), "bad time"),
+    (("note", "x", "--at", "-٣m"), "bad duration"),
+    (("signoff", "gate", "rm"), "Choose from: go, no-go"),
+    (("comm",), "comm' needs a command"),
+    (("export", "--tz", "America"), "unknown time zone 'America'"),
 ])
 def test_what_cannot_be_is_one_line_and_exit_2(room, args, says):
     result = cli(room, *args)
@@ -112,3 +117,21 @@ def test_plan_check_shows_a_hostile_key_inert(tmp_path):
     plan = tmp_path / "plan.yaml"
     plan.write_text(REPRO.read_text() + '"ev\\e]2;x\\a": 1\n')
     assert_inert(in_a_terminal(tmp_path / "none.db", "plan", "check", str(plan)), shown=False)
+
+
+def test_typed_text_cannot_forge_a_line_of_status(room):
+    forged = "all green\nincidents: 0 open of 0 (none)\u200f"
+    with Store(room, "Ann") as ann:
+        commands.open_incident(ann, "boom", 1)
+        commands.decide(ann, "go", "Ann", forged)
+    output = in_a_terminal(room, "status")
+    assert_inert(output, shown=False)
+    lines = output.split(b"\r\n")
+    assert sum(line.startswith(b"incidents: ") for line in lines) == 1
+    assert "all green⏎incidents: 0 open".encode() in output
+
+
+def test_the_path_export_wrote_is_shown_inert(room, tmp_path):
+    out = tmp_path / "y\x1b[31mred.md"
+    assert_inert(in_a_terminal(room, "export", "--out", str(out)))
+    assert out.exists()

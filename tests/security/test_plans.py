@@ -369,3 +369,9 @@ def mutated(draw) -> str:
 @given(text=mutated())
 def test_mutated_plans_are_refused_with_located_lines_or_accepted_by_init(text):
     event("accepted" if judge(text) is None else "refused")
+
+
+@pytest.mark.parametrize("bad_id", ['"prepare\\nsteps: 99 done"', '"prepare\\u200b"', '"pre pare"', '"pre\\e[2Jpare"'])
+def test_an_id_is_visible_characters_without_spaces(bad_id):
+    found = refused(edit("  - id: prepare\n", f"  - id: {bad_id}\n"))
+    assert any("steps[0].id: an id is visible characters without spaces" in line for line in found), found

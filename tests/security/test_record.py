@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from warroom.cli import main
+from warroom.domain import timefmt
 from warroom.plan import load_plan
 from warroom.store import commands, journal
 from warroom.store.store import Store, os_login
@@ -170,3 +171,42 @@ def test_another_unix_user_typing_as_the_release_manager_is_shown_as_who_they_ar
             assert conn.execute("SELECT operator, login FROM events ORDER BY id DESC LIMIT 1").fetchone() == (
                 "Ann", OTHER_USER)
         assert f"Ann (login {OTHER_USER})" in cli(path, "export").output
+
+
+def test_a_fact_written_past_the_rules_is_named(room):
+    with Store(room, "Ann") as ann:
+        commands.decide(ann, "hold", "Ann", "errors")
+    conn = sqlite3.connect(room, isolation_level=None)
+    event_id, prev = journal.next_id(conn)  # a step started on hold, written behind warroom's back
+    now = timefmt.now_ms()
+    journal.append(conn, event_id, prev, now, now, "Bob", "step.start", "step", "d8",
+                   {"note": "", "force": False}, "bob")
+    conn.execute("UPDATE steps SET status = 'in_progress', started_at = ?, rev = ? WHERE id = 'd8'", (now, event_id))
+    conn.close()
+    result = cli(room, "verify")
+    assert result.exit_code == 1 and f"journal: #{event_id} (step.start) breaks the rules at its moment" in result.output
+
+
+def test_the_tables_the_consoles_follow_are_checked_too(room):
+    with sqlite3.connect(room) as conn:
+        conn.execute("UPDATE steps SET rev = 1000000000 WHERE id = 'd8'")  # would freeze every console
+        conn.execute("INSERT INTO removed VALUES ('incidents', '1', 2)")  # would hide INC-1
+        conn.execute("INSERT INTO late_entries VALUES (3, 0)")  # a forged 'typed late' mark
+    output = cli(room, "verify").output
+    assert "state: steps has rows changed by event #1000000000, after the last event" in output
+    assert "state: incidents 1 is said removed by #2 but is there" in output
+    assert "state: late_entries marks #3 wrongly" in output
+
+
+def test_a_payload_rewritten_in_another_json_spelling_is_named(room):
+    conn = attacker(room)
+    conn.execute("UPDATE events SET payload = replace(payload, ',', ', ') WHERE id = 3")
+    rechain(conn, 3)
+    conn.close()
+    result = cli(room, "verify")
+    assert result.exit_code == 1 and "event 3: its payload is not written as warroom writes it" in result.output
+
+
+def test_verify_json_gives_the_whole_hash_and_it_anchors(room):
+    head = json.loads(cli(room, "--json", "verify").output)["head"]
+    assert len(head.split(":")[1]) == 64 and cli(room, "verify", "--expect-head", head).exit_code == 0

@@ -47,6 +47,13 @@ class Event:
     entity: str
     entity_id: str | None
     payload: dict
+    login: str | None = None  # the OS login that wrote it: set from schema 2 on
+
+    @property
+    def judged(self) -> bool:
+        """Recorded under the rules of time order (schema 2 on, which records the login): a
+        file's older facts are kept as they were accepted, never judged again."""
+        return self.login is not None
 
     @property
     def verb(self) -> str:

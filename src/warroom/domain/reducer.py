@@ -88,11 +88,10 @@ class Board:
 
     # -- folding -------------------------------------------------------------------------
     def fold(self, events: Iterable[Event], check_from: tuple[int, int] | None = None,
-             until: int | None = None, judged_from: int = 0) -> Board:
+             until: int | None = None) -> Board:
         """Apply `events` in time order with their corrections, up to `until` (all when None).
         Rules are checked for every event at or after `check_from` ((happened_at, id)) that
-        was recorded under them (id >= `judged_from`: a file older than these rules keeps
-        its facts as they were accepted). Raises RuleError for the first event checked that
+        was recorded under them (Event.judged). Raises RuleError for the first event checked that
         breaks a rule (Contradiction when it is not `check_from`'s own). An unchecked event
         that cannot apply at its moment (an update before its incident was opened, in a
         journal typed before time order) is left out and named in `left_out`."""
@@ -100,7 +99,7 @@ class Board:
             if until is not None and event.happened_at > until:
                 break
             moment = (event.happened_at, event.id)
-            check = check_from is not None and moment >= check_from and event.id >= judged_from
+            check = check_from is not None and moment >= check_from and event.judged
             try:
                 self.apply(event, check)
             except RuleError as exc:

@@ -9,10 +9,11 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_RELATIVE = re.compile(r"^H(?:\s*([+-])\s*(\S+))?$")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_AGO = re.compile(r"^-(\S+)$")
+# ASCII digits only: Python's \d takes '٣' for 3, a person would not
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)
+_RELATIVE = re.compile(r"^H(?:\s*([+-])\s*(\S+))?$", re.ASCII)
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$", re.ASCII)
+_AGO = re.compile(r"^-(\S+)$", re.ASCII)
 MINUTE = 60_000
 FUTURE_TOLERANCE_MS = MINUTE
 BEFORE_PLAN_MS = 30 * 86_400_000  # how long before the plan's first step a fact may be dated
@@ -43,8 +44,8 @@ def format_duration(seconds: int | float) -> str:
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # 'America' is a directory of zones
+        raise ValueError(f"unknown time zone {name[:64]!r}") from None
 
 
 def to_ms(moment: datetime) -> int:

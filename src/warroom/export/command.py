@@ -14,6 +14,7 @@ from typing import TextIO
 import click
 
 from . import FORMATS
+from .inert import visible
 
 TIME_HELP = "HH:MM (nearest go-live), H+90m, -10m or an ISO time; read in the --tz zone."
 
@@ -41,7 +42,7 @@ def _run(ctx, fmt: str, out: Path | None, force: bool, tz: str | None, moments: 
     with ctx.open() as store:
         write_report(store, fmt, out, force=force, tz=tz, moments=moments)
     if out is not None:
-        click.echo(f"wrote {out}", err=True)
+        click.echo(visible(f"wrote {out}"), err=True)
 
 
 def write_report(store, fmt: str, out: Path | None, *, force: bool = False, tz: str | None = None,

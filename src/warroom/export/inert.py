@@ -6,8 +6,9 @@ from __future__ import annotations
 import html
 import re
 
-# C0 controls but tab and newline, DEL, C1 controls, line separators, bidi overrides
-HIDDEN_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# C0 controls but tab and newline, DEL, C1 controls, line separators, bidi marks and
+# overrides (the same set the console shows: widgets/text.py)
+HIDDEN_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _HIDDEN = re.compile(f"\r\n?|[{HIDDEN_CHARS}]")
 _NEWLINES = {"\r\n": "\n", "\u2028": "\n", "\u2029": "\n", "\r": "\u240d"}
 

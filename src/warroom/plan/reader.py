@@ -271,7 +271,8 @@ class Document:
         """The mapping's (key, key node, value node, merged) in order: its own keys, then
         those its merge keys bring that it does not have (an earlier merge wins). A merged
         mapping's own problems are `quiet`: they are reported where it is written."""
-        own, merges, seen = [], [], set()
+        own: dict = {}  # key -> its pair; a duplicate takes the earlier one's place at the end
+        merges = []
         for key_node, value_node in node.value:
             target = _target(key_node)
             if isinstance(target, yaml.ScalarNode) and target.tag == MERGE:
@@ -280,20 +281,18 @@ class Document:
             key = self._key(key_node, where, quiet)
             if key is None:
                 continue
-            if key in seen:
+            if key in own:
                 if not quiet:
                     self.key_places[where + (key,)] = _at(key_node.start_mark)
                     self.report(where + (key,), f"duplicate key {shown(key)}", at_key=True)
-                own = [pair for pair in own if pair[0] != key]
-            seen.add(key)
-            own.append((key, key_node, value_node, False))
+                del own[key]
+            own[key] = (key, key_node, value_node, False)
         for value_node in merges:
             for source in self._merge_sources(value_node, where, through, quiet):
                 for key, source_key, source_value, _ in self._pairs(source, where, through + (id(source),), True):
-                    if key not in seen:
-                        seen.add(key)
-                        own.append((key, source_key, source_value, True))
-        return own
+                    if key not in own:
+                        own[key] = (key, source_key, source_value, True)
+        return list(own.values())
 
     def _merge_sources(self, value_node: yaml.Node, where: Path_, through: tuple[int, ...], quiet: bool):
         """The mappings a merge key names: one mapping, or a list of them."""

@@ -1,6 +1,7 @@
 """The shape of a plan file, exactly as written; meaning is checked in loader.py."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -41,6 +42,17 @@ def _a_duration(value):
     return value
 
 
+_ID = re.compile(r"[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+")
+
+
+def _an_id(value):
+    """An id is typed on command lines and read in lists: visible characters, no space."""
+    if isinstance(value, str) and not _ID.fullmatch(value):
+        raise ValueError("an id is visible characters without spaces (no line break, control or invisible character)")
+    return value
+
+
+Id = Annotated[str, BeforeValidator(_an_id)]
 # YAML turns '2026-11-24 20:00:00' into a datetime by itself
 When = Annotated[str | datetime, BeforeValidator(_a_time)]
 Duration = Annotated[str, BeforeValidator(_a_duration)]
@@ -51,7 +63,7 @@ Figure = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_KPI, le=MAX_KPI), B
 
 
 class RoleSpec(Strict):
-    key: str
+    key: Id
     title: str
     responsibilities: str = ""
     may_decide_rollback: bool = False
@@ -64,7 +76,7 @@ class PersonSpec(Strict):
 
 
 class StepSpec(Strict):
-    id: str
+    id: Id
     title: str
     phase: Phase
     kind: StepKind = StepKind.TASK
@@ -78,7 +90,7 @@ class StepSpec(Strict):
 
 
 class RiskSpec(Strict):
-    id: str
+    id: Id
     title: str
     likelihood: Level
     impact: Level
@@ -88,14 +100,14 @@ class RiskSpec(Strict):
 
 
 class AudienceSpec(Strict):
-    key: str
+    key: Id
     title: str
     channel: str
     cadence: dict[Phase, Count] = {}  # 1 to MAX_CADENCE: checked in loader.py
 
 
 class KpiSpec(Strict):
-    key: str
+    key: Id
     name: str
     unit: str = ""
     baseline: Figure

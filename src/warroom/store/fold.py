@@ -26,7 +26,7 @@ KEYS = {"meta": "key", "roles": "key", "steps": "id", "risks": "id", "audiences"
 WRITE_ORDER = ("meta", "roles", "steps", "risks", "audiences", "kpis", "assignments", "incidents",
                "signoffs", "incident_updates", "decisions", "messages", "kpi_readings", "notes", "effects")
 CHUNK = 500  # ids per IN (...) query
-_EVENT_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload"
+_EVENT_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, login"
 
 
 @dataclass
@@ -59,7 +59,7 @@ class Scope:
 
 
 def to_event(row: tuple) -> Event:
-    return Event(*row[:7], json.loads(row[7]))
+    return Event(*row[:7], json.loads(row[7]), *row[8:])
 
 
 def read_event(conn: sqlite3.Connection, event_id: int) -> Event | None:
@@ -125,10 +125,7 @@ def settle(conn: sqlite3.Connection, event: Event) -> Board:
         check_from = (event.happened_at, event.id)
     widen(conn, scope)
     fresh = scope.only_logs() and event.action not in CORRECTIONS  # nothing stored bears on it
-    judged_from = 0 if fresh else int(conn.execute(
-        "SELECT COALESCE(MAX(value), 0) FROM meta WHERE key = 'judged_from'").fetchone()[0])
-    board = base(conn, scope).fold([*([] if fresh else events_of(conn, scope)), event], check_from,
-                                   judged_from=judged_from)
+    board = base(conn, scope).fold([*([] if fresh else events_of(conn, scope)), event], check_from)
     write(conn, owned(board, scope), event.id, fresh)
     return board
 

@@ -21,6 +21,13 @@ def chain_hash(prev_hash: str, row: tuple, login: str | None = None) -> str:
     return hashlib.sha256((prev_hash + "\n" + to_json(columns)).encode("utf-8")).hexdigest()
 
 
+def _canonical(payload: str) -> bool:
+    try:
+        return to_json(json.loads(payload)) == payload
+    except (ValueError, RecursionError):
+        return False
+
+
 def next_id(conn: sqlite3.Connection) -> tuple[int, str]:
     """The id the next event will take and the hash it chains to. Call inside BEGIN IMMEDIATE."""
     row = conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
@@ -52,7 +59,7 @@ def show_head(conn: sqlite3.Connection) -> str:
 
 def check_head(conn: sqlite3.Connection, expected: str) -> str | None:
     """What is wrong with an anchored head '#n:HEX' (at least 12 hex) against this journal."""
-    match = re.fullmatch(r"#?(\d{1,18}):([0-9a-fA-F]{12,64})", expected.strip())
+    match = re.fullmatch(r"#?(\d{1,18}):([0-9a-fA-F]{12,64})", expected.strip(), re.ASCII)
     if match is None:
         raise ValueError(f"--expect-head {expected!r}: write it as #n:HEX, as verify prints it")
     event_id, prefix = int(match.group(1)), match.group(2).lower()
@@ -85,6 +92,8 @@ def verify(conn: sqlite3.Connection) -> list[str]:
             problems.append(f"event {event_id}: prev_hash does not match the hash of the event before")
         if chain_hash(prev_hash, row[:-3], login) != stored:
             problems.append(f"event {event_id}: hash does not match its content (altered)")
+        elif not _canonical(row[7]):  # the same fact written another way would hash another way
+            problems.append(f"event {event_id}: its payload is not written as warroom writes it (rewritten)")
         expected_prev, expected_id = stored, event_id + 1
     return problems
 

@@ -7,27 +7,30 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 from ..domain.events import Event
-from ..domain.reducer import Board, JournalError, initial
+from ..domain.reducer import Board, Contradiction, JournalError, initial
 from . import fold
+from .schema import LATE_ENTRIES
 
 LOG_ACTIONS = ("note", "kpi.record", "comm.sent", "comm.draft", "comm.send")
-_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload"
+_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, login"
 
 
-def journal_board(conn: sqlite3.Connection, as_of: int | None = None, logs: bool = True) -> Board:
+def journal_board(conn: sqlite3.Connection, as_of: int | None = None, logs: bool = True,
+                  judge: bool = False) -> Board:
     """The board after every event that happened at or before `as_of` (None: all), corrections
-    applied; without `logs`, messages, notes and KPI readings are left out (they are tallied)."""
+    applied; without `logs`, messages, notes and KPI readings are left out (they are tallied);
+    with `judge`, every fact recorded under the rules is checked against them (RuleError)."""
     skip = "" if logs else f" WHERE action NOT IN ({', '.join(repr(a) for a in LOG_ACTIONS)})"
-    return replay(_events(conn, f"SELECT {_COLUMNS} FROM events{skip} ORDER BY id"), as_of)
+    return replay(_events(conn, f"SELECT {_COLUMNS} FROM events{skip} ORDER BY id"), as_of, judge)
 
 
-def replay(events: Iterable[Event], as_of: int | None = None) -> Board:
+def replay(events: Iterable[Event], as_of: int | None = None, judge: bool = False) -> Board:
     """The board after `events` (journal order, the init event first), up to `as_of`."""
     events = iter(events)
     init = next(events, None)
     if init is None or init.action != "init":
         raise JournalError("the journal does not start with the war room's plan (init event)")
-    return initial(_plan(init), init).fold(events, until=as_of)
+    return initial(_plan(init), init).fold(events, check_from=(0, 0) if judge else None, until=as_of)
 
 
 def _events(conn: sqlite3.Connection, sql: str) -> Iterator[Event]:
@@ -64,6 +67,11 @@ def differences(conn: sqlite3.Connection) -> list[str]:
     board = journal_board(conn)
     problems = [f"journal: #{event} is left out of the war room: {why} (correct its time or retract it)"
                 for event, why in board.left_out.items()]
+    try:
+        journal_board(conn, judge=True)
+    except Contradiction as exc:
+        problems.append(f"journal: #{exc.event.id} ({exc.event.action}) breaks the rules at its moment: {exc}")
+    problems += _feed_tables(conn)
     for table, (where, params, rows) in fold.everything(board).items():
         key = fold.KEYS[table]
         stored = {r[key]: r for r in fold.stored_rows(conn, table, where, params)}
@@ -80,3 +88,24 @@ def _diff(stored: dict, folded: dict) -> str:
     return "; ".join(f"{k} is {json.dumps(stored.get(k), ensure_ascii=False, default=str)}, "
                      f"not {json.dumps(v, ensure_ascii=False, default=str)}"
                      for k, v in folded.items() if stored.get(k) != v)
+
+
+def _feed_tables(conn: sqlite3.Connection) -> list[str]:
+    """What the consoles read beside the state: no row newer than the journal (a console
+    would stop seeing changes), no removal of a row that is there, the late marks as the
+    journal says."""
+    last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+    problems = [f"state: {table} has rows changed by event #{rev}, after the last event #{last}"
+                for table in (*fold.KEYS, "removed")
+                if (rev := conn.execute(f"SELECT MAX(rev) FROM {table}").fetchone()[0]) is not None and rev > last]
+    for table, key, rev in conn.execute("SELECT tbl, key, rev FROM removed").fetchall():
+        if table not in fold.KEYS:
+            problems.append(f"state: removed names an unknown table {table!r}")
+        elif conn.execute(f"SELECT 1 FROM {table} WHERE CAST({fold.KEYS[table]} AS TEXT) = ? AND rev <= ?",
+                          (key, rev)).fetchone():
+            problems.append(f"state: {table} {key} is said removed by #{rev} but is there")
+    expected = set(conn.execute(LATE_ENTRIES).fetchall())
+    stored = set(conn.execute("SELECT event, latest FROM late_entries").fetchall())
+    problems += [f"state: late_entries marks #{e} wrongly" for e, _ in sorted(stored - expected)]
+    problems += [f"state: late_entries misses #{e}" for e, _ in sorted(expected - stored)]
+    return problems

@@ -109,14 +109,18 @@ CREATE TABLE notes (
 );
 """ + "".join(f"CREATE INDEX {t}_rev ON {t}(rev);\n" for t in TABLES_WITH_REV)
 
+# the facts typed after others that happened later, and the latest time known then
+LATE_ENTRIES = """SELECT id, latest FROM (SELECT id, happened_at, MAX(happened_at) OVER (ORDER BY id
+    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest FROM events WHERE action != 'init')
+    WHERE happened_at < latest"""
+
 # Version 2: each event records the OS login of the process that wrote it (`login`, in the
 # hash); the state tables become the reducer's output (domain/reducer.py), rebuilt from
 # the journal by the migration: rows an event made take its id, decisions may be re-folded
 # (a decision typed late supersedes another), removed rows are announced to the consoles,
 # `effects` holds what each event led to (from -> to), as the fold saw it, and `late_entries`
-# the facts typed after others that happened later (with the latest time known then);
-# meta `judged_from` is the first event recorded under these rules: the facts of an older
-# file are kept as they were accepted, never judged again.
+# the facts typed after others that happened later (with the latest time known then). An
+# event without a login was recorded before these rules: it is kept as it was accepted.
 _V2 = """
 ALTER TABLE events ADD COLUMN login TEXT;
 DROP TRIGGER decisions_no_update;
@@ -129,11 +133,7 @@ CREATE INDEX removed_rev ON removed(rev);
 CREATE TABLE effects (event INTEGER PRIMARY KEY, effect TEXT NOT NULL, rev INTEGER NOT NULL);
 CREATE INDEX effects_rev ON effects(rev);
 CREATE TABLE late_entries (event INTEGER PRIMARY KEY, latest INTEGER NOT NULL);
-INSERT INTO meta (key, value, rev) SELECT 'judged_from', MAX(id) + 1, MAX(id) FROM events HAVING COUNT(*) > 0;
-INSERT INTO late_entries (event, latest)
-    SELECT id, latest FROM (SELECT id, happened_at, MAX(happened_at) OVER (ORDER BY id
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest FROM events WHERE action != 'init')
-    WHERE happened_at < latest;
+INSERT INTO late_entries (event, latest) """ + LATE_ENTRIES + """;
 """
 
 # MIGRATIONS[n] takes a file from schema version n to n + 1; after the SQL, the state

@@ -135,13 +135,12 @@ class Store:
         problems = journal.verify(self.conn)
         if problems:
             return problems
-        from .rebuild import differences
-        from ..domain.reducer import JournalError
+        from .rebuild import differences  # loads the plan reader: not before a console's first screen
 
         try:
             return differences(self.conn)
-        except JournalError as exc:
-            return [f"the journal does not fold: {exc}"]
+        except (RuleError, TypeError, ValueError, KeyError, RecursionError) as exc:  # JournalError is a ValueError
+            return [f"the journal does not fold: {type(exc).__name__}: {str(exc)[:300]}"]
 
     def checkpoint(self) -> None:
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -173,7 +172,7 @@ class Store:
             tx = Tx(self.conn, self.db, event_id, happened, now, self.operator)
             change = body(tx)
             event = Event(event_id, happened, now, self.operator, change.action, change.entity,
-                          change.entity_id, change.payload)
+                          change.entity_id, change.payload, self.login)
             board = self._fold_in(event, change)
             journal.mark_if_late(self.conn, event_id, happened)
             journal.append(self.conn, event_id, prev_hash, happened, now, self.operator,
