@@ -124,7 +124,7 @@ class _Day:
 
     def _runbook(self, move: tuple) -> None:
         if move[0] == "signoff":
-            self.c.signoff(self.store, move[1], move[2], "go", at=self.t)
+            self.c.signoff(self.store, move[1], move[2], "go", note="the bench signs for every role", force=True, at=self.t)
         else:
             self.c.step(self.store, move[0], move[1], at=self.t)
 

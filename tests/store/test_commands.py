@@ -308,3 +308,20 @@ def test_readonly_store_refuses_writes(db_path):
     with Store(db_path, "viewer", readonly=True) as viewer:
         with pytest.raises(Exception, match="read-only"):
             commands.note(viewer, "x")
+
+
+def test_decisions_and_hand_overs_on_top_of_the_day_leave_the_tables_as_the_fold_says(store):
+    """A decision or hand-over after every recorded fact is applied to the tables as they
+    stand (no re-fold of the runbook): the result must be what a fold gives."""
+    first = commands.decide(store, "hold", "Alice Martin", "errors")["decision"]
+    commands.assign(store, "tech", "Dmitri Ivanov")
+    second = commands.decide(store, "resume", "Alice Martin", "fixed")["decision"]
+    with pytest.raises(RuleError, match="Dmitri Ivanov holds no role that may decide a rollback"):
+        commands.decide(store, "rollback", "Dmitri Ivanov", "errors again")
+    commands.assign(store, "rm", "Dmitri Ivanov")
+    third = commands.decide(store, "rollback", "Dmitri Ivanov", "errors again")["decision"]
+    assert store.query("SELECT id, supersedes FROM decisions ORDER BY id") == [
+        {"id": first, "supersedes": None}, {"id": second, "supersedes": first}, {"id": third, "supersedes": second}]
+    assert [a["person"] for a in store.query("SELECT person FROM assignments WHERE ended_at IS NULL ORDER BY role")] == [
+        "Dmitri Ivanov", "Dmitri Ivanov"]
+    assert store.meta()["hold"] == "" and store.verify() == []

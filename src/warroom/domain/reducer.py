@@ -80,7 +80,7 @@ class Board:
         self.seen: list[int] = []  # every event folded, retracted or not
         self.left_out: dict[int, str] = {}  # event id -> why it could not apply at its moment
         self._verdicts: dict[str, dict[str, Verdict]] = defaultdict(dict)  # gate -> role -> latest
-        self._in_force: int | None = None
+        self.in_force_id: int | None = None
 
     @property
     def golive(self) -> int:
@@ -289,9 +289,9 @@ class Board:
         self.decisions[e.id] = {
             "id": e.id, "kind": kind.value, "decided_by": p["decided_by"], "recorded_by": e.operator,
             "rationale": p["rationale"], "step": p.get("step"), "incident": p.get("incident"),
-            "forced": int(forced), "supersedes": self._in_force, "happened_at": e.happened_at,
+            "forced": int(forced), "supersedes": self.in_force_id, "happened_at": e.happened_at,
             "recorded_at": e.recorded_at}
-        self._in_force = e.id
+        self.in_force_id = e.id
         if kind in HOLDING:
             self.meta["hold"] = f"{kind} decided by {p['decided_by']}"
         elif kind in RELEASING:
@@ -369,7 +369,7 @@ class Board:
         return [self.incidents[n] for n in sorted(self.incidents)]
 
     def in_force(self) -> dict | None:
-        return self.decisions.get(self._in_force) if self._in_force is not None else None
+        return self.decisions.get(self.in_force_id) if self.in_force_id is not None else None
 
 
 def _check_gate(gate: dict, role: str) -> None:

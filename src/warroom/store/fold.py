@@ -13,7 +13,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from ..domain.events import CORRECTIONS, LOGS, Event, target_of
+from ..domain.events import ACTIONS, CORRECTIONS, LOGS, Event, target_of
 from ..domain.reducer import PENDING_STEP, WATCHED_RISK, Board, incident_number
 
 RUNBOOK_ENTITIES = ("step", "decision", "role")
@@ -121,12 +121,46 @@ def settle(conn: sqlite3.Connection, event: Event) -> Board:
         since = min(target.happened_at, *moved, *_corrected_times(conn, target.id))
         check_from = (since, 0)
     else:
+        if event.action in ON_TOP and _latest(conn, event):
+            return _on_top(conn, event)
         scope.add(event)
         check_from = (event.happened_at, event.id)
     widen(conn, scope)
     fresh = scope.only_logs() and event.action not in CORRECTIONS  # nothing stored bears on it
     board = base(conn, scope).fold([*([] if fresh else events_of(conn, scope)), event], check_from)
     write(conn, owned(board, scope), event.id, fresh)
+    return board
+
+
+# decisions and hand-overs that happen after everything recorded: they change a few rows
+# that the tables hold as the fold left them, so the runbook need not be folded again
+# (a day of thousands of decisions would otherwise re-fold them all at each one)
+ON_TOP = frozenset({"role.assign", *(a for a in ACTIONS if a.startswith("decision."))})
+
+
+def _latest(conn: sqlite3.Connection, event: Event) -> bool:
+    """Whether the fact happened at or after every fact recorded (the war room's creation is
+    not one), corrected times included."""
+    latest = conn.execute("SELECT MAX(happened_at) FROM events WHERE action != 'init'").fetchone()[0] or 0
+    moved = conn.execute("SELECT MAX(CAST(json_extract(payload, '$.happened_at') AS INTEGER)) FROM events"
+                         " WHERE action = 'correct'").fetchone()[0] or 0
+    return event.happened_at >= max(latest, moved)
+
+
+def _on_top(conn: sqlite3.Connection, event: Event) -> Board:
+    """A decision or hand-over after everything else, applied to the war room as the tables
+    hold it: the roles' holders, the hold, the decision in force."""
+    board = Board(meta={"hold": conn.execute("SELECT value FROM meta WHERE key = 'hold'").fetchone()[0]},
+                  roles=_keyed(conn, "roles"), steps={}, risks={}, audiences={}, kpis={},
+                  assignments=stored_rows(conn, "assignments", "ended_at IS NULL"))
+    in_force = conn.execute("SELECT id FROM decisions ORDER BY happened_at DESC, id DESC LIMIT 1").fetchone()
+    board.in_force_id = in_force[0] if in_force else None
+    board.fold([event], (event.happened_at, event.id))
+    parts = {"meta": ("key = 'hold'", (), [{"key": "hold", "value": board.meta["hold"]}]),
+             "decisions": _among("id", [event.id], [d for d in board.decisions.values()]),
+             "assignments": _among("id", list(board.assignments), list(board.assignments.values())),
+             "effects": _among("event", [event.id], effects(board, [event.id]))}
+    write(conn, parts, event.id)
     return board
 
 
