@@ -66,15 +66,20 @@ class Event:
 
 def payload(event: Event) -> dict:
     """The payload in today's shape, whichever shape the journal wrote it in."""
-    p = dict(event.payload)
-    if event.action == "incident.update" and "from" in p:
+    return payload_of(event.action, event.payload)
+
+
+def payload_of(action: str, p: dict) -> dict:
+    """`payload` for an action and its parsed payload (a copy only when the shape is old)."""
+    if "from" not in p and "forced" not in p:
+        return p
+    p = dict(p)
+    if action == "incident.update" and "from" in p:
         if p.get("status") == p.get("from"):
             p["status"] = None
         if p.get("severity") == p.get("previous_severity"):
             p["severity"] = None
-    if event.action.startswith("decision.") and "forced" in p and "force" not in p:
-        p["force"] = bool(p["forced"])
-    if event.action.startswith("step.") and "forced" in p and "force" not in p:
+    if action.startswith(("decision.", "step.")) and "forced" in p and "force" not in p:
         p["force"] = bool(p["forced"])
     return p
 

@@ -338,10 +338,10 @@ class Board:
     # -- reading -------------------------------------------------------------------------
     def effect_of(self, event_id: int) -> dict:
         """What the event led to, and who corrected it since: what a timeline shows beside it."""
-        effect = dict(self.effects.get(event_id, {}))
-        if event_id in self.corrections:
-            effect["corrected"] = [vars(c) for c in self.corrections[event_id]]
-        return effect
+        effect = self.effects.get(event_id, {})
+        if event_id not in self.corrections:
+            return effect  # shared: readers do not change it
+        return effect | {"corrected": [vars(c) for c in self.corrections[event_id]]}
 
     def holders(self, role: str, at: int | None = None) -> list[dict]:
         """Who holds `role` now in the fold (and, given `at`, had already started then: the

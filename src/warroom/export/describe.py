@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..domain import figures, timefmt
 from ..domain.numbers import format_number
-from ..domain.events import Event, payload as current_shape
+from ..domain.events import payload_of
 from .replay import MITIGATED, Board, incident_number
 from .source import Row
 from .times import duration
@@ -58,7 +58,7 @@ def what(event: Row, known: Known, payload: dict | None = None) -> str:
     describe = _DESCRIBE.get(event.action) or _DESCRIBE.get(event.action.split(".", 1)[0])
     try:
         p = json.loads(event.payload) if payload is None else payload
-        text = describe(event, _shaped(event, p), known)
+        text = describe(event, payload_of(event.action, p), known)
     except (TypeError, KeyError, ValueError, AttributeError):  # an unknown action, an altered payload
         return f"{event.action} {event.entity} {event.entity_id or ''}: {event.payload}"
     return text + corrected(known, event.id)
@@ -76,12 +76,6 @@ def corrected(known: Known, event_id: int) -> str:
 def known_time(board: Board, ms: int) -> str:
     tz = timefmt.zone(board.meta["timezone"])
     return timefmt.from_ms(ms, tz).strftime("%Y-%m-%d %H:%M")
-
-
-def _shaped(event: Row, p: dict) -> dict:
-    """Today's payload shape."""
-    return current_shape(Event(event.id, event.happened_at, event.recorded_at, event.operator,
-                               event.action, event.entity, event.entity_id, p))
 
 
 def _init(e: Row, p: dict, known: Known) -> str:

@@ -1,5 +1,7 @@
-"""`warroom verify` for the export, run beside it in a second process: hashing a long
-journal takes about as long as writing the report, so both run at once. The report is
+"""`warroom verify` of the journal for the export (the file's integrity and the hash chain;
+not the state tables: the report is folded from the journal itself), run beside it in a
+second process: hashing a long journal takes about as long as writing the report, so both
+run at once. The report is
 written assuming an intact journal; a broken one's warning must come first, so the export
 then writes it again (exporter.py)."""
 from __future__ import annotations
@@ -33,7 +35,7 @@ class Verification:
             output, _ = self.process.communicate()
             if self.process.returncode == 0:
                 return json.loads(output)
-        return store.verify()
+        return store.verify(state=False)
 
     def __exit__(self, *exc) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -43,7 +45,7 @@ class Verification:
 
 def main(path: str) -> None:
     with Store(path, "warroom export", readonly=True) as store:
-        json.dump(store.verify(), sys.stdout)
+        json.dump(store.verify(state=False), sys.stdout)
 
 
 if __name__ == "__main__":
