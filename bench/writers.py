@@ -53,8 +53,9 @@ def raw_writer(path: str, tag: str):
                          " VALUES (?, '[]', ?, ?, ?, ?)", (text, tag, now, now, head[0] + 1))
             payload = json.dumps({"text": text})
             digest = hashlib.sha256(f"{head[1]}{payload}".encode()).hexdigest()
-            conn.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)",
-                         (head[0] + 1, now, now, tag, "note", "note", None, payload, head[1], digest))
+            conn.execute("INSERT INTO events (id, happened_at, recorded_at, operator, action, entity, entity_id,"
+                         " payload, login, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                         (head[0] + 1, now, now, tag, "note", "note", None, payload, tag, head[1], digest))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
