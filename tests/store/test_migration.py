@@ -74,3 +74,27 @@ def test_old_facts_accepted_under_the_old_rules_are_not_judged_again(tmp_path):
         assert store.verify() == []
     with Store(path, "Bob") as bob, pytest.raises(RuleError, match="Bob does not hold rm"):
         commands.signoff(bob, "gate", "rm", "go", at=T("2026-11-30T09:05"))  # a new fact is judged
+
+
+def test_old_state_rows_that_point_at_each_other_are_rebuilt(tmp_path):
+    """Schema 1 numbered decisions 1, 2 ... and the second superseded the first: the rebuild
+    (decisions named by their events) removes them whatever the order."""
+    hold = ("decision.hold", "decision", "1", {"id": 1, "kind": "hold", "decided_by": "Ann", "rationale": "errors",
+                                              "step": None, "incident": None, "forced": False, "supersedes": None},
+            T("2026-11-30T09:00"), "Ann")
+    resume = ("decision.resume", "decision", "2", {"id": 2, "kind": "resume", "decided_by": "Ann", "rationale": "ok",
+                                                  "step": None, "incident": None, "forced": False, "supersedes": 1},
+              T("2026-11-30T09:10"), "Ann")
+    notes = [("note", "note", str(i), {"text": f"note {i}", "tags": [], "id": i}, T("2026-11-30T08:00"), "Ann")
+             for i in (1, 2)]
+    path = schema_1_file(tmp_path / "old.db", [*notes, hold, resume])
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        for number, kind, supersedes, at in ((1, "hold", None, "09:00"), (2, "resume", 1, "09:10")):
+            conn.execute("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                         (number, kind, "Ann", "Ann", "x", None, None, 0, supersedes,
+                          T(f"2026-11-30T{at}"), T(f"2026-11-30T{at}"), number + 1))
+    with Store(path, "Ann") as store:
+        assert store.query("SELECT id, supersedes FROM decisions ORDER BY id") == [
+            {"id": 4, "supersedes": None}, {"id": 5, "supersedes": 4}]
+        assert store.verify() == []

@@ -59,6 +59,9 @@ def refold(conn: sqlite3.Connection) -> None:
     """Rewrite every state table as the fold of the journal (inside the caller's transaction)."""
     last = conn.execute("SELECT MAX(id) FROM events").fetchone()[0]
     if last is not None:
+        # old rows point at each other (a decision at the one it superseded): they go in any
+        # order, and the keys are checked once all are written, at commit
+        conn.execute("PRAGMA defer_foreign_keys = ON")
         fold.write(conn, fold.everything(journal_board(conn)), last)
 
 
