@@ -27,7 +27,8 @@ from textual.worker import Worker, WorkerState
 from .cli import one_line
 from .domain import timefmt
 from .store import commands, views
-from .store.db import StoreError, explain
+from .store.db import explain
+from .store.files import StoreError
 from .store.feed import ChangeFeed, Trouble, identity
 from .store.store import Store
 from .widgets.field import Field

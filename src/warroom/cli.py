@@ -20,7 +20,8 @@ from .export.inert import HIDDEN_CHARS, visible
 from .domain.kinds import DecisionKind, IncidentStatus, Verdict
 from .domain.rules import STEP_ACTIONS, RuleError
 from .store import commands, journal, queries
-from .store.db import StoreError, explain, integrity_lines, is_damage, new_room
+from .store.db import explain, integrity_lines, is_damage, new_room
+from .store.files import StoreError
 from .store.lock import SoleHolder
 from .store.store import Store
 

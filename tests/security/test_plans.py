@@ -368,7 +368,9 @@ def mutated(draw) -> str:
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=mutated())
 def test_mutated_plans_are_refused_with_located_lines_or_accepted_by_init(text):
-    event("accepted" if judge(text) is None else "refused")
+    found = judge(text)  # None: plan check and init both accepted it
+    event("accepted" if found is None else "refused")
+    assert found is None or all(SHAPE.match(line) for line in found), found
 
 
 @pytest.mark.parametrize("bad_id", ['"prepare\\nsteps: 99 done"', '"prepare\\u200b"', '"pre pare"', '"pre\\e[2Jpare"'])

@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from warroom.store import commands
-from warroom.store.db import StoreError, network_filesystem
+from warroom.store.files import StoreError, network_filesystem
 from warroom.store.schema import SCHEMA_VERSION
 from warroom.store.store import Store
 

@@ -63,7 +63,7 @@ def _check_out(out: Path, force: bool) -> None:
     symbolic link, a device, a FIFO or a directory is never replaced, even with --force."""
     import stat
 
-    from ..store.db import file_kind
+    from ..store.files import file_kind
 
     try:
         found = os.lstat(out)

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..domain import figures, timefmt
-from ..domain.numbers import format_number
 from ..domain.events import payload_of
-from .replay import MITIGATED, Board, incident_number
+from ..domain.numbers import format_number
+from ..domain.reducer import MITIGATED, Board, incident_number
 from .source import Row
 from .times import duration
 

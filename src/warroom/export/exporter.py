@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from ..domain import timefmt
+from ..domain.reducer import JournalError
 from ..store.store import Store
 from . import render_csv, render_html, render_json, render_md, source
-from .replay import JournalError
 from .report import Options, Report, prepare
 from .verification import Verification
 

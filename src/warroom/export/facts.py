@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from ..domain import figures
 from ..domain.cadence import Clock, Due, schedule
 from ..domain.kinds import Better, DecisionKind, Phase, StepKind, StepStatus, Verdict, met
+from ..domain.reducer import ENDED, Board
 from ..domain.rules import gate_state
-from .replay import ENDED, Board
 from .tallies import Reading, Spread, Tallies
 
 STOPS = frozenset({DecisionKind.NO_GO, DecisionKind.ROLLBACK, DecisionKind.HOLD})

@@ -14,10 +14,10 @@ from contextlib import ExitStack
 from itertools import groupby
 from typing import Protocol, TextIO
 
+from ..domain.reducer import incident_number
 from . import source
 from .blocks import Block, Entry, Heading, Listing, Log, Paragraph
 from .describe import what
-from .replay import incident_number
 from .report import Report
 from .source import Row
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..domain.reducer import ENDED, MITIGATED, Board, JournalError, incident_number
+from ..domain.reducer import Board
 from ..store.rebuild import journal_board
-
-__all__ = ["ENDED", "MITIGATED", "Board", "JournalError", "incident_number", "rebuild"]
 
 
 def rebuild(conn: sqlite3.Connection, as_of: int | None = None) -> Board:

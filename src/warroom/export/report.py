@@ -8,10 +8,11 @@ from functools import cached_property
 
 from ..domain import timefmt
 from ..domain.cadence import Clock
+from ..domain.reducer import Board
 from ..store.store import Store
 from .describe import Known
 from .facts import Facts, gather
-from .replay import Board, rebuild
+from .replay import rebuild
 from .source import Span
 from .tallies import tally
 from .times import Clockface

@@ -10,21 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .files import DamagedFile, StoreError, file_kind
+from .lock import OpenHold
 from .schema import APPLICATION_ID, MIGRATIONS, REFOLD_AT, SCHEMA_VERSION
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 TEAM_GROUP = "warroom"  # the group the README's recipe makes, named when a file has none
 BUSY_TIMEOUT_MS = 10_000
-NETWORK_FILESYSTEMS = ("nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "9p", "afs",
-                       "ceph", "glusterfs", "lustre", "davfs", "ncpfs", "gpfs", "beegfs")
-
-
-class StoreError(Exception):
-    """A war room file that cannot be used; the message says which file, why, and what to do."""
-
-
-class DamagedFile(StoreError):
-    """The file is a war room, but SQLite finds it damaged: `warroom verify` tells what."""
 
 
 class _Connection(sqlite3.Connection):
@@ -45,8 +37,6 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection with the war room's rules. Transactions are explicit (autocommit mode).
     While it is open, `warroom init --force` knows the file is in use. A file that cannot be
     opened is refused with a StoreError that says why and what to do."""
-    from .lock import OpenHold  # lock.py imports this module
-
     path = Path(path)
     hold = OpenHold(path)
     uri = f"file:{_uri_path(path)}?mode={'ro' if readonly else 'rw'}"
@@ -129,14 +119,6 @@ def remove_created(path: Path) -> bool:
 
 
 # -- is it a war room, and can it be used ----------------------------------------------------
-def file_kind(mode: int) -> str:
-    """What a file is, from its st_mode: "a FIFO (named pipe)", "a directory" ..."""
-    kinds = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
-             (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISREG, "a regular file"))
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
-
-
 def check_file(path: Path) -> None:
     """Refuse, without touching it, a file that is not a war room this version can open, and
     say what is wrong with one that is but cannot be opened (damaged, not allowed, ...)."""
@@ -402,22 +384,3 @@ def _statements(script: str):
         if sqlite3.complete_statement(buffer):
             yield buffer.strip()
             buffer = ""
-
-
-def network_filesystem(path: Path, mounts_file: str = "/proc/mounts") -> str | None:
-    """The type of the network filesystem the file lives on, if it does."""
-    try:
-        with open(mounts_file, encoding="utf-8") as f:
-            mounts = [line.split()[1:3] for line in f if len(line.split()) >= 3]
-    except OSError:
-        return None
-    target = str(path.absolute().parent.resolve())
-    best, kind = "", ""
-    for point, fstype in mounts:
-        point = point.replace("\\040", " ")
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) > len(best):
-            best, kind = point, fstype
-    if kind.startswith("fuse") or kind.split(".")[0] in NETWORK_FILESYSTEMS:
-        return kind
-    return None

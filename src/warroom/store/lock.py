@@ -16,7 +16,7 @@ import struct
 import time
 from pathlib import Path
 
-from .db import StoreError, file_kind, network_filesystem
+from .files import StoreError, file_kind, network_filesystem
 
 # An open file description lock (Linux 3.15+): per open file, not per process, so that the
 # lock of one connection does not vanish when another connection of the process closes

@@ -19,7 +19,8 @@ from ..domain.kinds import check_text
 from ..domain.reducer import Board, Contradiction
 from ..domain.rules import RuleError
 from . import fold, journal
-from .db import StoreError, check_file, connect, create_file, migrate, network_filesystem
+from .db import check_file, connect, create_file, migrate
+from .files import StoreError, network_filesystem
 from .lock import WriterQueue
 
 if TYPE_CHECKING:
