@@ -139,8 +139,8 @@ def child(mode: str, db: str, out: str) -> None:
         with open(out, "w", encoding="utf-8") as f:
             json.dump(conn.execute("SELECT * FROM events").fetchall(), f)
     else:
-        from warroom.export.exporter import export
-        from warroom.export.report import Options
+        from warroom.export.read import Options
+        from warroom.export.write import export
         from warroom.store.store import Store
 
         started = time.perf_counter()

@@ -24,16 +24,18 @@ from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
-from .cli import one_line
+from .console import views
 from .domain import timefmt
-from .store import commands, views
+from .domain.visible import visible
+from .errors import one_line
+from .screens.base import WarScreen
+from .store import commands
 from .store.db import explain
-from .store.files import StoreError
 from .store.feed import ChangeFeed, Trouble, identity
+from .store.files import StoreError
 from .store.store import Store
 from .widgets.field import Field
-from .widgets.text import safe, visible
-from .screens.base import WarScreen
+from .widgets.text import safe
 
 POLL_SECONDS = 0.1
 OPEN_WAIT_SECONDS = 0.05  # how long the first frame waits for the room (read since start-up)
@@ -265,13 +267,13 @@ class WarRoomApp(App):
                 self._fetching = False
                 self._poll_failed(error)
             titles = {"write": "Not recorded", "export": "Not exported"}
-            self.notify(visible(reason, limit=500),
+            self.notify(visible(reason, one_line=True, limit=500),
                         title=titles.get(event.worker.group, "Cannot read the war room"),
                         severity="error", markup=False, timeout=8)
 
     def tell(self, message: str, severity: str = "warning") -> None:
         """A notice that may quote typed text: shown literally."""
-        self.notify(visible(message, limit=500), severity=severity, markup=False)
+        self.notify(visible(message, one_line=True, limit=500), severity=severity, markup=False)
 
     def form(self, title: Text | str, fields: Iterable[Field], on_submit) -> None:
         if not self.may_record():
@@ -311,7 +313,7 @@ class WarRoomApp(App):
         self._then[worker] = lambda path: (done(path), self.tell(f"wrote {path}", "information"))
 
     def _write_report(self, fmt: str, out: Path) -> Path:
-        from .export.command import write_report  # the report loads only when asked for
+        from .export.write import write_report  # the report loads only when asked for
 
         with Store(self.store.path, self.store.operator, readonly=True) as reader:
             write_report(reader, fmt, out)

@@ -16,8 +16,20 @@ from click.testing import CliRunner
 from warroom.cli import main
 
 from ..store.test_time_order import (
-    INIT_AT, MIN, REPRO, T, assert_fold_matches, create_room, export_json, forced_on_record, journal,
-    one, rows, status_json, timeline, timeline_line,
+    INIT_AT,
+    MIN,
+    REPRO,
+    T,
+    assert_fold_matches,
+    create_room,
+    export_json,
+    forced_on_record,
+    journal,
+    one,
+    rows,
+    status_json,
+    timeline,
+    timeline_line,
 )
 
 

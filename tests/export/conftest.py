@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from warroom.domain import timefmt
-from warroom.export.exporter import export
-from warroom.export.report import Options
+from warroom.export.read import Options
+from warroom.export.write import export
 from warroom.plan import load_plan
 from warroom.store import commands as c
 from warroom.store.store import Store

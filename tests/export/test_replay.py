@@ -5,11 +5,11 @@ import json
 import pytest
 
 from warroom.demo_day import create_demo
-from warroom.export import source
-from warroom.export.replay import rebuild
-from warroom.export.status import status_as_of
 from warroom.store import commands as c
 from warroom.store import queries
+from warroom.store import reader as source
+from warroom.store.queries import status_as_of
+from warroom.store.rebuild import journal_board
 from warroom.store.store import Store
 
 from .conftest import SCRIBE, at
@@ -45,7 +45,7 @@ def by_id(row: dict) -> int:
 
 def board_at(db, t=None):
     with Store(db, "reader") as store, source.snapshot(store.conn):
-        return rebuild(store.conn, t)
+        return journal_board(store.conn, t, logs=False)
 
 
 @pytest.mark.parametrize("name", TABLES)

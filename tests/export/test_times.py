@@ -4,7 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from warroom.domain import timefmt
-from warroom.export.times import Clockface, parse_moment
+from warroom.domain.clockface import Clockface
+from warroom.domain.timefmt import parse_moment
 
 from .conftest import PARIS, at
 

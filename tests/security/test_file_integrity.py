@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 import warroom.cli
-import warroom.export.command  # noqa: F401  (loaded before a fork drops to another user)
+import warroom.cli.export  # noqa: F401  (loaded before a fork drops to another user)
 import warroom.plan.loader  # noqa: F401
 import warroom.store.rebuild  # noqa: F401
 from warroom.store import commands, lock

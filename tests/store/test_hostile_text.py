@@ -1,6 +1,7 @@
 """Whatever people type is stored and read back exactly, or refused with a reason."""
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from warroom.store import commands
 

@@ -7,7 +7,8 @@ import pytest
 from warroom.app import WarRoomApp
 from warroom.store import commands
 from warroom.store.store import Store
-from warroom.widgets.text import safe, visible
+from warroom.domain.visible import visible
+from warroom.widgets.text import safe
 
 from .helpers import HOSTILE, ready, settle
 
@@ -55,18 +56,18 @@ async def test_tables_hold_the_text_as_typed_made_visible(hostile_path):
         await pilot.press("3")
         await settle(pilot)
         titles = {app.screen.incidents.get_row(str(i + 1))[-1].plain for i in range(len(HOSTILE))}
-        assert titles == {visible(t, limit=200) for t in HOSTILE}
+        assert titles == {visible(t, one_line=True, limit=200) for t in HOSTILE}
         assert "[bold red]alarm[/bold red]" in titles and "␛[2J␛[31mESC␛[0m" in titles
         await pilot.press("6")
         await settle(pilot)
         operators = {app.screen.table.cells(k)[2].plain for k in app.screen.table.keys}
-        assert visible(EVIL_OPERATOR) in operators
-        assert visible(EVIL_OPERATOR) in app.header(app.now(), 200).plain
+        assert visible(EVIL_OPERATOR, one_line=True) in operators
+        assert visible(EVIL_OPERATOR, one_line=True) in app.header(app.now(), 200).plain
 
 
 def test_safe_text_is_never_markup_and_shows_controls():
     text = safe("[bold red]x[/] \x1b[2J \x07 \u202e\nend")
-    assert text.plain == "[bold red]x[/] ␛[2J ␇ <U+202E>⏎end"
+    assert text.plain == "[bold red]x[/] ␛[2J ␇ ⟨U+202E⟩⏎end"
     assert not text.spans
     assert safe("a\nb", multiline=True).plain == "a\nb"
     assert safe("x" * 50, limit=10).plain == "x" * 9 + "…"

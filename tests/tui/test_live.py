@@ -6,9 +6,9 @@ import threading
 
 from warroom.app import WarRoomApp
 from warroom.screens.timeline import PAGE
-from warroom.widgets.journal_list import TRIM_SLACK
 from warroom.store import commands
 from warroom.store.store import Store
+from warroom.widgets.journal_list import TRIM_SLACK
 
 from .helpers import ready, rows, settle, type_into, until
 
@@ -81,7 +81,7 @@ async def test_the_first_frame_already_shows_the_room(demo_path):
 
 
 async def test_a_room_slow_to_read_shows_once_read(demo_path, monkeypatch):
-    from warroom.store import views
+    from warroom.console import views
 
     snapshot, readable = views.Reader.snapshot, threading.Event()
     monkeypatch.setattr(views.Reader, "snapshot", lambda self: (readable.wait(30), snapshot(self))[1])

@@ -12,7 +12,6 @@ from warroom.store import commands
 from warroom.store.store import Store
 
 from ..conftest import SMALL_PLAN
-
 from .helpers import NOW, frozen, ready, rows, settle, type_into, until
 
 SIZE = (120, 40)

@@ -5,7 +5,6 @@ import pytest
 from warroom.plan import PlanError, load_plan, load_plan_text
 from warroom.plan.loader import load_demo_plan
 
-
 HEADER = """\
 warroom: Test
 timezone: Europe/Paris

@@ -2,8 +2,17 @@ import pytest
 
 from warroom.domain import rules
 from warroom.domain.kinds import (
-    Better, Criticality, IncidentStatus, RiskStatus, StepStatus as S, Verdict, criticality, met,
+    Better,
+    Criticality,
+    IncidentStatus,
+    RiskStatus,
+    Verdict,
+    criticality,
+    met,
     severity_for_impact,
+)
+from warroom.domain.kinds import (
+    StepStatus as S,
 )
 from warroom.domain.models import NewIncident, NewNote
 from warroom.domain.rules import RuleError

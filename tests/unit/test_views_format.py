@@ -1,8 +1,8 @@
 """How the console writes times and durations."""
 from datetime import datetime
 
+from warroom.console import views
 from warroom.domain import timefmt
-from warroom.store import views
 
 PARIS = timefmt.zone("Europe/Paris")
 
@@ -17,8 +17,10 @@ def test_since_gives_the_date_only_for_another_day_in_the_war_rooms_zone():
     assert views.since(ms(2026, 11, 23, 23, 55), now, PARIS) == "23 Nov 23:55"  # same UTC day, not local
 
 
-def test_span_reads_as_people_say_it():
-    assert [views.span(s * 1000) for s in (45, 420, 3900, 183600)] == ["45s", "7m", "1h05m", "2d3h"]
+def test_a_duration_reads_as_people_say_it_the_same_in_the_console_and_the_report():
+    assert [timefmt.duration(s * 1000) for s in (45, 420, 3900, 183600)] == ["45s", "7m", "1h05m", "2d3h"]
+    assert timefmt.duration(-3_900_000) == "-1h05m"
+    assert timefmt.duration(459_999) == "7m"  # whole minutes, as a clock counts them
 
 
 def test_t_label_counts_days_from_a_day_on():

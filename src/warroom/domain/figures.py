@@ -1,9 +1,11 @@
 """Figures derived from the state: phase, lateness, slips. Pure functions over rows."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from .kinds import Phase, StepStatus
+from . import timefmt
+from .kinds import IncidentStatus, Phase, StepStatus
 from .rules import SETTLED
 
 
@@ -80,3 +82,44 @@ def latest_decision(decisions: Iterable[Mapping]) -> Mapping | None:
     """The decision in force: the last by when it happened, then by journal order (a
     decision typed in later with an earlier --at does not supersede a newer one)."""
     return max(decisions, key=lambda d: (d["happened_at"], d["id"]), default=None)
+
+
+def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | None, runbook: list[dict],
+            incidents: list[dict], decisions: list[dict], messages: int, events: int, now: int) -> dict:
+    """The answer of `warroom status`, from the state tables or from a board rebuilt from the
+    journal (`status --as-of`): one shape, whichever it comes from. Of the incidents, `total`
+    and `by_severity` count every one opened so far, resolved or not; `open` and
+    `open_by_severity` only those not resolved; `by_status` every one by its status."""
+    latest = latest_decision(decisions)
+    unresolved = [i for i in incidents if i["status"] != IncidentStatus.RESOLVED]
+    return {
+        "name": name,
+        "timezone": timezone,
+        "golive": golive,
+        "golive_iso": timefmt.from_ms(golive, timefmt.zone(timezone)).isoformat() if golive is not None else None,
+        "phase": current_phase(runbook, now, golive) if golive is not None else None,
+        "hold": hold or None,
+        "steps": {"total": len(runbook), **_count(s["status"] for s in runbook),
+                  "late": sum(is_late(s, now) for s in runbook)},
+        "in_progress": [s["id"] for s in runbook if s["status"] == StepStatus.IN_PROGRESS],
+        "incidents": {
+            "total": len(incidents),
+            "open": len(unresolved),
+            "by_severity": _by_severity(incidents),
+            "open_by_severity": _by_severity(unresolved),
+            "by_status": _count(i["status"] for i in incidents),
+        },
+        "decisions": len(decisions),
+        "latest_decision": {k: latest[k] for k in ("kind", "decided_by", "rationale", "happened_at")}
+        if latest else None,
+        "messages": messages,
+        "events": events,
+    }
+
+
+def _by_severity(incidents: list[dict]) -> dict:
+    return {f"SEV{k}": v for k, v in sorted(_count(i["severity"] for i in incidents).items())}
+
+
+def _count(values) -> dict:
+    return dict(Counter(str(v) for v in values))

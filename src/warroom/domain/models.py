@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .kinds import Better, DecisionKind, MessageStatus, Phase, StepKind, check_text, criticality, Criticality
+from .kinds import (
+    Better,
+    Criticality,
+    DecisionKind,
+    MessageStatus,
+    Phase,
+    StepKind,
+    check_text,
+    criticality,
+)
 
 
 class Fact(BaseModel):

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from . import rules
 from .events import CORRECTIONS, Event, payload, target_of
-from .kinds import DecisionKind, IncidentStatus, MessageStatus, RiskStatus, StepKind, StepStatus, Verdict
+from .kinds import (
+    DecisionKind,
+    IncidentStatus,
+    MessageStatus,
+    RiskStatus,
+    StepKind,
+    StepStatus,
+    Verdict,
+)
 from .rules import RuleError
 
 ENDED = frozenset({StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED})

@@ -29,16 +29,20 @@ def parse_duration(text: str) -> int:
     return days * 86400 + hours * 3600 + minutes * 60 + seconds
 
 
-def format_duration(seconds: int | float) -> str:
-    """5400 -> '1h30m'; negative values get a leading minus."""
-    sign = "-" if seconds < 0 else ""
-    rest = int(abs(seconds))
-    parts = []
-    for unit, size in _UNIT_SECONDS.items():
-        count, rest = divmod(rest, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return sign + ("".join(parts) or "0m")
+def duration(ms: int) -> str:
+    """A span of time as the war room writes it everywhere: '45s' under a minute, else in whole
+    minutes (as a clock counts them): '7m', '1h', '1h05m', '2d3h', '2d3h05m'; negative spans
+    get a leading minus. What it writes, parse_duration reads back."""
+    sign = "-" if ms < 0 else ""
+    seconds = abs(ms) // 1000
+    if seconds < 60:
+        return f"{sign}{seconds}s"
+    days, rest = divmod(seconds // 60, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    shown = (f"{days}d" if days else "") + (f"{hours}h" if hours or (days and minutes) else "")
+    if minutes:
+        shown += f"{minutes:02d}m" if shown else f"{minutes}m"
+    return sign + shown
 
 
 def zone(name: str) -> ZoneInfo:
@@ -209,3 +213,25 @@ def _latest_clock(clock: time, latest: int, tz: ZoneInfo) -> datetime:
     if min(to_ms(naive.replace(tzinfo=tz, fold=fold)) for fold in (0, 1)) > latest:
         naive -= timedelta(days=1)
     return wall_time(naive, tz, latest)
+
+
+def parse_moment(text: str, *, golive: int, now: int, tz: ZoneInfo) -> int:
+    """A moment of the day as people say it afterwards: 'HH:MM' (the one nearest to go-live,
+    so '00:30' after a 23:00 go-live is that night), 'H+90m' / 'H-1h' (go-live relative),
+    '-10m' (that long before now) or an ISO time (naive: in `tz`). A wall-clock time is read
+    as `--at` reads it: refused in a DST gap, the later one when the clocks showed it twice."""
+    cleaned = str(text).strip()
+    if (clock := parse_clock(cleaned)) is not None:
+        moment = _nearest_to_golive(clock, golive, tz)
+    elif (ago := parse_ago(cleaned, now)) is not None:
+        moment = ago
+    else:
+        moment = to_ms(parse_planned(cleaned, from_ms(golive, tz), tz))
+    return require_in_range(moment, text)
+
+
+def _nearest_to_golive(clock: time, golive: int, tz: ZoneInfo) -> int:
+    at_golive = from_ms(golive, tz).replace(tzinfo=None)
+    days = (at_golive.date() + timedelta(days=d) for d in (-1, 0, 1))
+    nearest = min((datetime.combine(day, clock) for day in days), key=lambda t: abs(t - at_golive))
+    return to_ms(wall_time(nearest, tz))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain import timefmt
+from ..domain.clockface import Clockface
 from ..domain.kinds import DecisionKind, Phase
+from ..domain.visible import html_text as esc
 from .facts import Facts, IncidentFacts, StepFacts
-from .inert import html_text as esc
-from .times import Clockface
 
 WIDTH, LABEL_WIDTH, RIGHT = 1200, 300, 20
 TOP, STEP_ROW, INCIDENT_ROW, LEGEND = 62, 24, 20, 46

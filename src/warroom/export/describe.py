@@ -12,8 +12,8 @@ from ..domain import figures, timefmt
 from ..domain.events import payload_of
 from ..domain.numbers import format_number
 from ..domain.reducer import MITIGATED, Board, incident_number
-from .source import Row
-from .times import duration
+from ..domain.timefmt import duration
+from ..store.reader import Row
 
 STEP_VERBS = {"start": "started", "done": "done", "fail": "FAILED", "skip": "skipped",
               "block": "blocked", "unblock": "unblocked", "reopen": "reopened"}

@@ -15,11 +15,11 @@ from itertools import groupby
 from typing import Protocol, TextIO
 
 from ..domain.reducer import incident_number
-from . import source
-from .blocks import Block, Entry, Heading, Listing, Log, Paragraph
+from ..store import reader
+from ..store.reader import Row
 from .describe import what
-from .report import Report
-from .source import Row
+from .document import Block, Entry, Heading, Listing, Log, Paragraph
+from .read import Report
 
 COMM_ACTIONS = ("comm.sent", "comm.draft", "comm.send")
 INCIDENT_ACTIONS = ("incident.open", "incident.update", "risk.trigger")
@@ -84,7 +84,7 @@ class Spools:
         pending: dict[str, list[str]] = {name: [] for name in LISTINGS}
         days: dict[str, str] = {}
         known, face = self.report.known, self.report.face
-        for row in source.listing(self.report.conn, self.report.span):
+        for row in reader.listing(self.report.conn, self.report.span):
             payload = _payload(row)
             line = self.fmt.log_line(Entry(row.happened_at, row.who, what(row, known, payload)))
             day = face.day(row.happened_at)
@@ -146,7 +146,7 @@ def incident_histories(report: Report) -> Iterator[Block]:
     is read only once the renderer has written the previous one."""
     where, params = report.span.where()
     where += f" AND action IN ({', '.join('?' * len(INCIDENT_ACTIONS))})"
-    rows = source.rows(report.conn, where, params + INCIDENT_ACTIONS,
+    rows = reader.rows(report.conn, where, params + INCIDENT_ACTIONS,
                        order=f"{_INCIDENT_NUMBER}, happened_at, id")
     groups = groupby(rows, key=_incident_number)
     current = next(groups, None)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TextIO
 
-from . import source
+from ..domain.visible import visible
+from ..store import reader
 from .describe import what
-from .inert import visible
+from .read import Report
 from .render_json import inert_json
-from .report import Report
 
 COLUMNS = ("id", "happened_at", "happened_local", "recorded_at", "operator", "action", "entity",
            "entity_id", "what", "payload", "prev_hash", "hash", "login")
@@ -45,7 +45,7 @@ def render(report: Report, out: TextIO) -> None:
         out.writelines(line([f"# {cell(p)}"]) for p in report.problems)
     out.write(line(COLUMNS))
     face, known, write = report.face, report.known, out.write
-    for row in source.listing(report.conn, report.span):
+    for row in reader.listing(report.conn, report.span):
         happened_utc, happened_local = face.iso_both(row.happened_at)
         payload = inert_json(row.payload)
         write(",".join((

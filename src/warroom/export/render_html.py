@@ -6,14 +6,28 @@ import re
 from functools import lru_cache
 from typing import TextIO
 
-from .blocks import Alert, Block, Bullets, Chart, Entry, Heading, Listing, Log, Mark, Pairs, Paragraph, Table, Text
+from ..domain.clockface import Clockface
+from ..domain.visible import HIDDEN_CHARS, visible
+from ..domain.visible import html_text as esc
 from .chart import svg
-from .inert import HIDDEN_CHARS, visible
-from .inert import html_text as esc
+from .document import (
+    Alert,
+    Block,
+    Bullets,
+    Chart,
+    Entry,
+    Heading,
+    Listing,
+    Log,
+    Mark,
+    Pairs,
+    Paragraph,
+    Table,
+    Text,
+)
 from .listings import Spools
-from .report import Report
+from .read import Report
 from .sections import document
-from .times import Clockface
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 STYLE = """

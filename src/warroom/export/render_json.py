@@ -8,11 +8,11 @@ import re
 from functools import lru_cache
 from typing import TextIO
 
+from ..store import reader
 from ..store.journal import head
-from . import retro, source
-from .facts import Facts
-from .report import Report
-from .source import Row
+from ..store.reader import Row
+from .facts import Facts, prompts
+from .read import Report
 
 SCHEMA, VERSION = "warroom.export", 1
 _MISLEADING = re.compile("[<>&\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -61,7 +61,7 @@ def _head(report: Report) -> dict:
         "plan": board.plan.source,
         "state": _state(facts),
         "facts": _facts(facts),
-        "retrospective": {"prompts": retro.prompts(facts, report.face)},
+        "retrospective": {"prompts": prompts(facts, report.face)},
     }
 
 
@@ -118,7 +118,7 @@ def _facts(facts: Facts) -> dict:
 def _journal(report: Report):
     """The window's events in journal (id) order: the order a rebuild replays them in."""
     where, params = report.span.where()
-    return source.rows(report.conn, where, params, order="id")
+    return reader.rows(report.conn, where, params, order="id")
 
 
 def _event(row: Row, parse: bool) -> str:

@@ -7,12 +7,26 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TextIO
 
-from .blocks import Alert, Block, Bullets, Chart, Entry, Heading, Listing, Log, Mark, Pairs, Paragraph, Table, Text
-from .inert import HIDDEN_CHARS, visible
+from ..domain.clockface import Clockface
+from ..domain.visible import HIDDEN_CHARS, visible
+from .document import (
+    Alert,
+    Block,
+    Bullets,
+    Chart,
+    Entry,
+    Heading,
+    Listing,
+    Log,
+    Mark,
+    Pairs,
+    Paragraph,
+    Table,
+    Text,
+)
 from .listings import Spools
-from .report import Report
+from .read import Report
 from .sections import document
-from .times import Clockface
 
 _SPECIAL = re.compile(r"[\\`*\[\]<>|~&#$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _NEEDS_WORK = re.compile(r"[\\`*\[\]<>|~&#$_\n\t\r" + HIDDEN_CHARS + "]")

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..domain.clockface import Clockface
 from ..domain.kinds import StepStatus
 from ..domain.numbers import format_number
+from ..domain.timefmt import duration
 from ..store.journal import show_head
-from . import listings, retro
-from .blocks import Alert, Block, Bullets, Chart, Heading, Mark, Pairs, Paragraph, Table, Text
-from .facts import STOPS, AudienceFacts, Facts, KpiFacts, StepFacts, median
-from .report import Report
-from .source import Span
-from .times import Clockface, duration, slip
+from ..store.reader import Span
+from . import listings
+from .document import (
+    Alert,
+    Block,
+    Bullets,
+    Chart,
+    Heading,
+    Mark,
+    Pairs,
+    Paragraph,
+    Table,
+    Text,
+)
+from .facts import STOPS, AudienceFacts, Facts, KpiFacts, StepFacts, median, prompts
+from .read import Report
 
 STATUS_TONES = {StepStatus.FAILED: "bad", StepStatus.BLOCKED: "warn", StepStatus.DONE: "good"}
 MAX_LISTED_PROBLEMS = 20
 _VACANT = {"id": 0, "person": "(vacant)", "started_at": None, "contact": ""}
+
+
+def slip(ms: int | None) -> str:
+    return f"+{duration(ms)}" if ms else ""
 
 
 def document(report: Report) -> Iterator[Block]:
@@ -90,7 +106,7 @@ def chart(report: Report) -> Iterator[Block]:
 def retrospective(report: Report) -> Iterator[Block]:
     yield Heading("Retrospective", anchor="retrospective")
     yield Paragraph("Questions drawn from the facts:")
-    yield Bullets(retro.prompts(report.facts, report.face))
+    yield Bullets(prompts(report.facts, report.face))
     yield Heading("Notes tagged retro", 3)
     yield listings.retro_notes()
 

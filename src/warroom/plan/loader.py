@@ -232,7 +232,7 @@ class _Checker:
             return 0
         if seconds > MAX_DURATION:
             self.doc.report(where, f"duration {shown(text)} is too long: a step lasts at most "
-                            f"{timefmt.format_duration(MAX_DURATION)}")
+                            f"{timefmt.duration(MAX_DURATION * 1000)}")
             return 0
         return seconds
 

@@ -8,7 +8,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 
-from ..store.views import Delta
+from ..console.views import Delta
 from ..widgets.keybar import KeyBar
 from ..widgets.topbar import TopBar
 

@@ -9,9 +9,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from ..console import views
+from ..console.views import Delta
 from ..domain.kinds import DecisionKind, IncidentStatus
-from ..store import commands, views
-from ..store.views import Delta
+from ..domain.timefmt import duration
+from ..store import commands
 from ..widgets import badges
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.field import Field
@@ -96,7 +98,7 @@ class BoardScreen(WarScreen):
             Text(incident["ref"], "bold", end=""),
             badges.severity(incident["severity"]),
             badges.incident_status(incident["status"]),
-            Text(views.span(end - incident["opened_at"]), end=""),
+            Text(duration(end - incident["opened_at"]), end=""),
             safe(incident["owner"] or "—", limit=60),
             safe(incident["step"] or "—", limit=60),
             safe(incident["title"], limit=200),

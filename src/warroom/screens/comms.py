@@ -8,11 +8,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from ..store import commands, views
-from ..store.views import Delta
+from ..console import views
+from ..console.views import Delta
+from ..domain.timefmt import duration
+from ..domain.visible import visible
+from ..store import commands
 from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData
-from ..widgets.text import safe, visible
+from ..widgets.text import safe
 from .base import WarScreen
 
 DUE_COLUMNS = [Column("Audience", "audience", 20, fill=1), Column("Channel", "channel", 10, fill=2),
@@ -71,13 +74,13 @@ class CommsScreen(WarScreen):
             if due.next_due is None:
                 when = Text("nothing owed", "dim", end="")
             elif due.overdue(now):
-                when = Text(f" OVERDUE by {views.span(now - due.next_due)} ", "bold white on red", end="")
+                when = Text(f" OVERDUE by {duration(now - due.next_due)} ", "bold white on red", end="")
             else:
-                when = Text(f"in {views.span(due.next_due - now)}", end="")
+                when = Text(f"in {duration(due.next_due - now)}", end="")
             rows.append(RowData(due.key, len(rows), [
                 safe(due.title, "bold", limit=100), safe(due.channel, limit=100),
                 Text(views.hhmm(due.last_sent, tz) if due.last_sent else "never", end=""),
-                Text(views.span(now - due.last_sent) if due.last_sent else "", end=""),
+                Text(duration(now - due.last_sent) if due.last_sent else "", end=""),
                 Text(views.hhmm(due.next_due, tz), end=""), when]))
         self.due.upsert(rows)
 
@@ -123,7 +126,7 @@ class CommsScreen(WarScreen):
         self.app.form("New message (a draft from the live state: edit it)", [
             Field("audience", "Audience", "select", chosen, [(safe(a["title"], limit=30), a["key"]) for a in audiences]),
             Field("channel", "Channel (blank: the audience's own)"),
-            Field("text", "Text", "text", visible(views.draft(room, self.app.now()), multiline=True)),
+            Field("text", "Text", "text", visible(views.draft(room, self.app.now()))),
             Field("draft", "Keep as a draft (not sent yet)", "check", False),
         ], lambda v, done: self.app.write(commands.log_message, v["audience"], v["text"],
                                           channel=v["channel"] or None, draft=v["draft"], then=done))

@@ -8,9 +8,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from ..console import views
+from ..console.views import Delta
 from ..domain.numbers import format_number
-from ..store import commands, views
-from ..store.views import Delta
+from ..domain.timefmt import duration
+from ..store import commands
 from ..widgets import badges
 from ..widgets.field import Field
 from ..widgets.spark import sparkline
@@ -104,7 +106,7 @@ def runbook_text(room: views.Room, now: int, tz) -> Text:
     if p.projected_finish:
         slip = p.projected_finish - (p.planned_finish or p.projected_finish)
         text.append(f"\nends ~{views.hhmm(p.projected_finish, tz)} (plan {views.hhmm(p.planned_finish, tz)}")
-        text.append(f", +{views.span(slip)} late)" if slip > 60_000 else ", on plan)",
+        text.append(f", +{duration(slip)} late)" if slip > 60_000 else ", on plan)",
                     "bold red" if slip > 60_000 else "green")
     return text
 
@@ -120,7 +122,7 @@ def incidents_text(room: views.Room, now: int) -> Text:
         text.append(f"SEV{incident['severity']}", badges.SEVERITY_STYLE[incident["severity"]])
         text.append(" ")
         text.append_text(badges.incident_status(incident["status"]))
-        text.append(f" {views.span(now - incident['opened_at'])} ")
+        text.append(f" {duration(now - incident['opened_at'])} ")
         text.append_text(safe(incident["title"], limit=80))
     if not worst:
         text.append("\nno open incident", "green")
@@ -150,9 +152,9 @@ def comms_text(room: views.Room, now: int, tz, width: int) -> Text:
         if due.next_due is None:
             text.append("nothing owed", "dim")
         elif due.overdue(now):
-            text.append(f" OVERDUE {views.span(now - due.next_due)} ", "bold white on red")
+            text.append(f" OVERDUE {duration(now - due.next_due)} ", "bold white on red")
         else:
-            text.append(f"next {views.hhmm(due.next_due, tz)} in {views.span(due.next_due - now)}")
+            text.append(f"next {views.hhmm(due.next_due, tz)} in {duration(due.next_due - now)}")
     return text or Text("no audience in the plan", "dim", end="")
 
 

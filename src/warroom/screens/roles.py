@@ -8,8 +8,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable
 
-from ..store import commands, views
-from ..store.views import Delta
+from ..console import views
+from ..console.views import Delta
+from ..store import commands
 from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData
 from ..widgets.text import safe

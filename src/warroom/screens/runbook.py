@@ -9,11 +9,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from ..console import views
+from ..console.views import Delta
 from ..domain import figures
 from ..domain.kinds import Phase, StepKind, StepStatus
 from ..domain.rules import SETTLED
-from ..store import commands, views
-from ..store.views import Delta
+from ..domain.timefmt import duration
+from ..store import commands
 from ..widgets import badges
 from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData, Tail
@@ -110,7 +112,7 @@ class RunbookScreen(WarScreen):
             badges.step_status(step["status"]),
             Text(views.day_span(step["planned_start"], figures.planned_end(step), golive, tz), end=""),
             Text(actual, end=""),
-            Text(f"+{views.span(slip)}" if slip else "", "bold red" if slip else "", end=""),
+            Text(f"+{duration(slip)}" if slip else "", "bold red" if slip else "", end=""),
             Tail(title, safe(f" · {step['owner']}", "dim", limit=40)),
         ])
 

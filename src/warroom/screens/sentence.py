@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+from ..console.views import Room
 from ..export.describe import Known, what
-from ..export.source import Row
-from ..store.views import Room
+from ..store.reader import Row
 
 
 def describe(event: dict, room: Room) -> str:

@@ -11,11 +11,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 
+from ..console import views
+from ..console.views import Delta
 from ..domain import timefmt
 from ..domain.events import CORRECTIONS
-from ..export.source import signed
-from ..store import commands, views
-from ..store.views import Delta
+from ..domain.timefmt import duration
+from ..store.reader import signed
+from ..store import commands
 from ..widgets.field import Field
 from ..widgets.journal_list import JournalList
 from ..widgets.keyed_table import Column, RowData
@@ -144,7 +146,7 @@ class TimelineScreen(WarScreen):
         tz = self.app.tz
         text = Text(f"#{event['id']} {views.day_time(event['happened_at'], tz)} ", "bold", end="")
         if event.get("typed_after") is not None:
-            late = views.span(event["recorded_at"] - event["happened_at"])
+            late = duration(event["recorded_at"] - event["happened_at"])
             text.append(f"↶ typed late ({late} after, at {views.day_time(event['recorded_at'], tz)}) ", "yellow")
         text.append_text(safe(f"{signed(event['operator'], event.get('login'))} · {event['action']}", limit=200))
         text.append("\n")

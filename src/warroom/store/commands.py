@@ -9,7 +9,14 @@ import math
 from typing import TYPE_CHECKING
 
 from ..domain.events import CORRECTIONS
-from ..domain.kinds import IncidentStatus, MessageStatus, StepStatus, Verdict, check_text, severity_for_impact
+from ..domain.kinds import (
+    IncidentStatus,
+    MessageStatus,
+    StepStatus,
+    Verdict,
+    check_text,
+    severity_for_impact,
+)
 from ..domain.reducer import initial
 from ..domain.rules import STEP_ACTIONS, RuleError
 from . import fold

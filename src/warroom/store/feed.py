@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .db import create_file, connect, rows
+from .db import connect, create_file, rows
 from .schema import TABLES_WITH_REV
 
 

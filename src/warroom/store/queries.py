@@ -1,11 +1,13 @@
-"""Read-side questions about a war room, answered from its state tables."""
+"""Read-side questions about a war room, answered from its state tables, or from the journal
+as the board stood at a moment."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 
-from ..domain import figures, timefmt
-from ..domain.kinds import IncidentStatus, StepStatus
+from ..domain import timefmt
+from ..domain.figures import summary
+from . import reader
+from .rebuild import journal_board
 from .store import Store
 
 
@@ -15,6 +17,11 @@ def steps(store: Store) -> list[dict]:
         row["depends_on"] = json.loads(row["depends_on"])
         row["signoff_roles"] = json.loads(row["signoff_roles"])
     return rows
+
+
+def first_planned(store: Store) -> int | None:
+    """When the plan's first step was to start: the earliest a fact may be dated from."""
+    return store.conn.execute("SELECT MIN(planned_start) FROM steps").fetchone()[0]
 
 
 def status(store: Store, now: int | None = None) -> dict:
@@ -29,46 +36,19 @@ def status(store: Store, now: int | None = None) -> dict:
         now=now if now is not None else timefmt.now_ms())
 
 
-def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | None, runbook: list[dict],
-            incidents: list[dict], decisions: list[dict], messages: int, events: int, now: int) -> dict:
-    """The answer of `warroom status`, from the state tables or from a board rebuilt from the
-    journal (`status --as-of`): one shape, whichever it comes from. Of the incidents, `total`
-    and `by_severity` count every one opened so far, resolved or not; `open` and
-    `open_by_severity` only those not resolved; `by_status` every one by its status."""
-    latest = figures.latest_decision(decisions)
-    unresolved = [i for i in incidents if i["status"] != IncidentStatus.RESOLVED]
-    return {
-        "name": name,
-        "timezone": timezone,
-        "golive": golive,
-        "golive_iso": timefmt.from_ms(golive, timefmt.zone(timezone)).isoformat() if golive is not None else None,
-        "phase": figures.current_phase(runbook, now, golive) if golive is not None else None,
-        "hold": hold or None,
-        "steps": {"total": len(runbook), **_count(s["status"] for s in runbook),
-                  "late": sum(figures.is_late(s, now) for s in runbook)},
-        "in_progress": [s["id"] for s in runbook if s["status"] == StepStatus.IN_PROGRESS],
-        "incidents": {
-            "total": len(incidents),
-            "open": len(unresolved),
-            "by_severity": _by_severity(incidents),
-            "open_by_severity": _by_severity(unresolved),
-            "by_status": _count(i["status"] for i in incidents),
-        },
-        "decisions": len(decisions),
-        "latest_decision": {k: latest[k] for k in ("kind", "decided_by", "rationale", "happened_at")}
-        if latest else None,
-        "messages": messages,
-        "events": events,
-    }
-
-
-def _by_severity(incidents: list[dict]) -> dict:
-    return {f"SEV{k}": v for k, v in sorted(_count(i["severity"] for i in incidents).items())}
-
-
-def _count(values) -> dict:
-    return dict(Counter(str(v) for v in values))
-
-
 def _scalar(store: Store, sql: str) -> int:
     return store.conn.execute(sql).fetchone()[0]
+
+
+def status_as_of(store: Store, t_ms: int) -> dict:
+    """`warroom status --as-of T`: the same answer as `status`, rebuilt from the journal."""
+    with reader.snapshot(store.conn):
+        board = journal_board(store.conn, t_ms, logs=False)
+        counts = reader.tally(store.conn, t_ms)
+    return summary(name=board.meta["name"], timezone=board.meta["timezone"], golive=board.golive,
+                   hold=board.meta["hold"], runbook=list(board.steps.values()), incidents=board.incident_list(),
+                   decisions=list(board.decisions.values()), messages=counts.messages, events=counts.events, now=t_ms)
+
+
+def event_count(store: Store) -> int:
+    return _scalar(store, "SELECT COUNT(*) FROM events")

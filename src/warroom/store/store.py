@@ -137,7 +137,9 @@ class Store:
         problems = journal.verify(self.conn)
         if problems or not state:
             return problems
-        from .rebuild import differences  # loads the plan reader: not before a console's first screen
+        from .rebuild import (
+            differences,  # loads the plan reader: not before a console's first screen
+        )
 
         try:
             return differences(self.conn)

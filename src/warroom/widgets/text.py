@@ -1,38 +1,15 @@
-"""Typed text is data: turn it into a rich Text shown literally, with control characters
-made visible so that nothing a person typed can restyle, move or reset the terminal."""
+"""Typed text is data: a rich Text shown literally, its control characters made visible (the
+one table of domain/visible.py), so that nothing a person typed can restyle, move or reset
+the terminal."""
 from __future__ import annotations
 
 import re
 
 from rich.text import Text
 
-ELLIPSIS = "…"
+from ..domain.visible import visible
+
 _LIST_ITEM = re.compile(r"\s*([-*•]|\d+[.)])\s")
-_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-
-
-def _table(multiline: bool) -> dict[int, str]:
-    table = {c: chr(0x2400 + c) for c in range(0x20)}  # ␀ … ␟, ␛ for ESC
-    table[0x7F] = "␡"
-    table.update({c: f"<{c:02X}>" for c in range(0x80, 0xA0)})  # C1 controls (CSI, OSC …)
-    table.update({c: f"<U+{c:04X}>" for c in _BIDI})  # bidi overrides reorder the line
-    table.update({0x2028: "⏎", 0x2029: "⏎"})
-    if multiline:
-        table[0x0A] = "\n"
-    else:
-        table[0x0A] = "⏎"
-    return table
-
-
-_SINGLE, _MULTI = _table(False), _table(True)
-
-
-def visible(text: object, *, multiline: bool = False, limit: int | None = None) -> str:
-    """The text with every control character replaced by a visible stand-in."""
-    shown = str(text if text is not None else "")
-    if limit is not None and len(shown) > limit:
-        shown = shown[: limit - 1] + ELLIPSIS
-    return shown.translate(_MULTI if multiline else _SINGLE)
 
 
 def reflow(text: str) -> str:
@@ -52,5 +29,5 @@ def reflow(text: str) -> str:
 
 def safe(text: object, style: str = "", *, multiline: bool = False, limit: int | None = None) -> Text:
     """A rich Text that shows `text` literally: no markup, no control characters."""
-    return Text(visible(text, multiline=multiline, limit=limit), style=style, end="",
+    return Text(visible(text, one_line=not multiline, limit=limit), style=style, end="",
                 no_wrap=not multiline)

@@ -1,46 +1,12 @@
-"""Times in an export: reading --since / --until / --as-of, and showing an instant in the
-display zone with UTC alongside."""
+"""Instants as a report shows them: in the display zone with UTC alongside."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from ..domain import timefmt
-
-MINUTE = 60_000
-
-
-def parse_moment(text: str, *, golive: int, now: int, tz: ZoneInfo) -> int:
-    """A moment of the day as people say it afterwards: 'HH:MM' (the one nearest to go-live,
-    so '00:30' after a 23:00 go-live is that night), 'H+90m' / 'H-1h' (go-live relative),
-    '-10m' (that long before now) or an ISO time (naive: in `tz`). A wall-clock time is read
-    as `--at` reads it: refused in a DST gap, the later one when the clocks showed it twice."""
-    cleaned = str(text).strip()
-    if (clock := timefmt.parse_clock(cleaned)) is not None:
-        moment = _nearest_to_golive(clock, golive, tz)
-    elif (ago := timefmt.parse_ago(cleaned, now)) is not None:
-        moment = ago
-    else:
-        moment = timefmt.to_ms(timefmt.parse_planned(cleaned, timefmt.from_ms(golive, tz), tz))
-    return timefmt.require_in_range(moment, text)
-
-
-def _nearest_to_golive(clock: time, golive: int, tz: ZoneInfo) -> int:
-    at_golive = timefmt.from_ms(golive, tz).replace(tzinfo=None)
-    days = (at_golive.date() + timedelta(days=d) for d in (-1, 0, 1))
-    nearest = min((datetime.combine(day, clock) for day in days), key=lambda t: abs(t - at_golive))
-    return timefmt.to_ms(timefmt.wall_time(nearest, tz))
-
-
-def duration(ms: int) -> str:
-    """A span of time as the war room writes it: 1h30m, 12m, 45s (seconds only under a minute)."""
-    seconds = round(ms / 1000)
-    return timefmt.format_duration(seconds if abs(seconds) < 60 else round(seconds / 60) * 60)
-
-
-def slip(ms: int | None) -> str:
-    return f"+{duration(ms)}" if ms else ""
+from . import timefmt
+from .timefmt import MINUTE
 
 
 class Clockface:

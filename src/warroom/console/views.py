@@ -17,8 +17,9 @@ from ..domain import figures, timefmt
 from ..domain.cadence import Clock, next_due
 from ..domain.kinds import Better, IncidentStatus, Phase, StepStatus, met
 from ..domain.rules import SETTLED
-from .db import connect, rows as read
-from .feed import ChangeFeed
+from ..store.db import connect
+from ..store.db import rows as read
+from ..store.feed import ChangeFeed
 
 # the state tables the console mirrors, by primary key (incident_updates and notes are
 # read from the journal instead)
@@ -373,19 +374,6 @@ def since(ms: int, now: int, tz, seconds: bool = False) -> str:
     same_day = timefmt.show(ms, tz, "%Y-%m-%d") == timefmt.show(now, tz, "%Y-%m-%d")
     clock = "%H:%M:%S" if seconds else "%H:%M"
     return timefmt.show(ms, tz, clock if same_day else "%d %b %H:%M")
-
-
-def span(ms: int) -> str:
-    """A duration for people: '45s', '7m', '1h05m', '2d3h'."""
-    seconds = abs(ms) // 1000
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d{hours}h"
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m" if minutes else f"{secs}s"
 
 
 def t_label(now: int, golive: int) -> str:

@@ -8,14 +8,14 @@ from functools import cached_property
 
 from ..domain import timefmt
 from ..domain.cadence import Clock
+from ..domain.clockface import Clockface
 from ..domain.reducer import Board
+from ..store.reader import Span, tally
+from ..store.rebuild import journal_board
 from ..store.store import Store
 from .describe import Known
 from .facts import Facts, gather
-from .replay import rebuild
-from .source import Span
-from .tallies import tally
-from .times import Clockface
+
 
 @dataclass(frozen=True)
 class Options:
@@ -67,9 +67,9 @@ class Report:
 
 
 def prepare(store: Store, options: Options, now: int) -> Report:
-    """Rebuild the board from the journal; call inside source.snapshot(store.conn)."""
+    """Rebuild the board from the journal; call inside reader.snapshot(store.conn)."""
     as_of = options.as_of if options.as_of is not None else options.until
-    board = rebuild(store.conn, as_of)
+    board = journal_board(store.conn, as_of, logs=False)
     until = min((t for t in (options.until, as_of) if t is not None), default=None)
     tz = timefmt.zone(options.tz or board.plan.timezone)
     return Report(store, board, Clockface(tz), Span(options.since, until), as_of,

@@ -1,0 +1,178 @@
+"""The commands that record what happens: steps, sign-offs, incidents, risks, decisions,
+hand-overs, messages, KPI readings, notes, and corrections of the record itself."""
+from __future__ import annotations
+
+import click
+
+from ..domain.kinds import DecisionKind, IncidentStatus, Verdict
+from ..domain.rules import STEP_ACTIONS
+from ..store import commands, journal, queries
+from ..store.store import Store
+from .base import Ascii, Context, guarded, json_option, moment, report, write_command
+
+
+@write_command("step")
+@click.argument("action", type=click.Choice(list(STEP_ACTIONS)))
+@click.argument("step_id", metavar="STEP")
+@click.option("--note", help="Why (required for fail, skip and --force).")
+@click.option("--force", is_flag=True, help="Start even though dependencies or a hold say no (recorded).")
+def step(store: Store, at, action: str, step_id: str, note: str | None, force: bool) -> dict:
+    """Move a runbook step: start, done, fail, skip, block, unblock, or reopen a settled one."""
+    return commands.step(store, action, step_id, note=note, force=force, at=at)
+
+
+@write_command("signoff")
+@click.argument("gate")
+@click.argument("role")
+@click.argument("verdict", type=click.Choice([v.value for v in Verdict]))
+@click.option("--note", help="The signer's comment (required with --force).")
+@click.option("--force", is_flag=True,
+              help="Sign although you do not hold the role, or pass a gate whose dependencies are not done (recorded).")
+def signoff(store: Store, at, gate: str, role: str, verdict: str, note: str | None, force: bool) -> dict:
+    """Record a role's go or no-go at a gate, as the person who holds the role."""
+    return commands.signoff(store, gate, role, verdict, note=note, force=force, at=at)
+
+
+@click.group()
+def incident() -> None:
+    """Open and update incidents."""
+
+
+@write_command("open", incident)
+@click.argument("title")
+@click.option("--sev", type=Ascii(click.IntRange(1, 4)), required=True, help="Severity, 1 (worst) to 4.")
+@click.option("--step", "step_id", help="The runbook step it concerns.")
+@click.option("--risk", help="The risk it concerns.")
+@click.option("--owner", help="The role that owns it.")
+def incident_open(store: Store, at, title: str, sev: int, step_id, risk, owner) -> dict:
+    """Open an incident (its id, INC-n, is printed)."""
+    return commands.open_incident(store, title, sev, step=step_id, risk=risk, owner=owner, at=at)
+
+
+@write_command("update", incident)
+@click.argument("ref", metavar="ID")
+@click.option("--status", type=click.Choice([s.value for s in IncidentStatus]))
+@click.option("--sev", type=Ascii(click.IntRange(1, 4)))
+@click.option("--note")
+@click.option("--title", help="A better title (the journal keeps the old one).")
+def incident_update(store: Store, at, ref: str, status, sev, note, title) -> dict:
+    """Change an incident's status, severity or title, or add an update."""
+    return commands.update_incident(store, ref, status=status, severity=sev, note=note, title=title, at=at)
+
+
+@click.command()
+@click.argument("event_id", metavar="EVENT", type=Ascii(click.INT))
+@click.option("--at", "at", metavar="TIME", required=True, help="When it really happened.")
+@click.option("--why", required=True, help="Why the time was wrong.")
+@json_option
+@click.pass_obj
+@guarded
+def correct(ctx: Context, event_id: int, at: str, why: str) -> None:
+    """Say that journal event EVENT happened at another time (the journal keeps both)."""
+    with ctx.open() as store:
+        report(ctx, commands.correct(store, event_id, moment(at, store.zone(), queries.first_planned(store)), why))
+
+
+@click.command()
+@click.argument("event_id", metavar="EVENT", type=Ascii(click.INT))
+@click.option("--why", required=True, help="Why it did not happen.")
+@json_option
+@click.pass_obj
+@guarded
+def retract(ctx: Context, event_id: int, why: str) -> None:
+    """Say that journal event EVENT did not happen (the journal keeps it, marked)."""
+    with ctx.open() as store:
+        report(ctx, commands.retract(store, event_id, why))
+
+
+@click.group()
+def risk() -> None:
+    """The risk register."""
+
+
+@write_command("trigger", risk)
+@click.argument("risk_id", metavar="RISK")
+@click.option("--note")
+def risk_trigger(store: Store, at, risk_id: str, note) -> dict:
+    """A risk fired: mark it and open an incident linked to it."""
+    return commands.trigger_risk(store, risk_id, note=note, at=at)
+
+
+@write_command("close", risk)
+@click.argument("risk_id", metavar="RISK")
+@click.option("--note")
+def risk_close(store: Store, at, risk_id: str, note) -> dict:
+    """A risk no longer needs watching."""
+    return commands.close_risk(store, risk_id, note=note, at=at)
+
+
+@write_command("decide")
+@click.argument("kind", type=click.Choice([k.value for k in DecisionKind]))
+@click.option("--by", "decided_by", required=True, help="The person who took the decision.")
+@click.option("--why", "rationale", required=True, help="The rationale.")
+@click.option("--step", "step_id")
+@click.option("--incident", "incident_ref")
+@click.option("--force", is_flag=True, help="Record a rollback by someone without the right role.")
+def decide(store: Store, at, kind, decided_by, rationale, step_id, incident_ref, force) -> dict:
+    """Record a go / no-go / rollback / hold / resume decision."""
+    return commands.decide(store, kind, decided_by, rationale, step=step_id,
+                           incident=incident_ref, force=force, at=at)
+
+
+@write_command("assign")
+@click.argument("role")
+@click.argument("person")
+@click.option("--contact", default="", help="Phone, chat handle...")
+def assign(store: Store, at, role: str, person: str, contact: str) -> dict:
+    """Give a role to a person (a hand-over ends the previous holder's assignment)."""
+    return commands.assign(store, role, person, contact=contact, at=at)
+
+
+@click.group()
+def comm() -> None:
+    """The communication log."""
+
+
+@write_command("log", comm)
+@click.argument("audience")
+@click.argument("text")
+@click.option("--channel", help="Default: the audience's channel.")
+@click.option("--draft", is_flag=True, help="Keep it as a draft, not sent yet.")
+@click.option("--with-head", is_flag=True,
+              help="Append the journal's head (#N:HEX): the audience keeps a proof of the record so far.")
+def comm_log(store: Store, at, audience: str, text: str, channel, draft: bool, with_head: bool) -> dict:
+    """Log a message to an audience."""
+    if with_head:
+        text = f"{text} [war room journal head {journal.show_head(store.conn)}]"
+    return commands.log_message(store, audience, text, channel=channel, draft=draft, at=at)
+
+
+@write_command("send", comm)
+@click.argument("message_id", type=Ascii(click.INT), metavar="ID")
+def comm_send(store: Store, at, message_id: int) -> dict:
+    """Mark a draft message as sent."""
+    return commands.send_message(store, message_id, at=at)
+
+
+@click.group()
+def kpi() -> None:
+    """Success KPIs."""
+
+
+@write_command("record", kpi)
+@click.argument("key", metavar="KPI")
+@click.argument("value", type=Ascii(click.FLOAT))
+def kpi_record(store: Store, at, key: str, value: float) -> dict:
+    """Record a KPI reading."""
+    return commands.record_kpi(store, key, value, at=at)
+
+
+@write_command("note")
+@click.argument("text")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable); 'retro' feeds the retrospective.")
+def note(store: Store, at, text: str, tags: tuple[str, ...]) -> dict:
+    """Add a note to the timeline."""
+    return commands.note(store, text, tags, at=at)
+
+
+COMMANDS = (step, signoff, incident, correct, retract, risk, decide, assign, comm, kpi, note)

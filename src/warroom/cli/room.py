@@ -1,0 +1,173 @@
+"""Commands about the war room itself: create it from a plan, check a plan, where the day
+stands, and whether the file and its journal are intact."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from ..domain import timefmt
+from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, one_line
+from ..plan import PlanError, load_plan
+from ..plan.loader import load_demo_plan
+from ..store import commands, journal, queries
+from ..store.db import integrity_lines, is_damage, new_room
+from ..store.files import StoreError
+from ..store.lock import SoleHolder
+from ..store.store import Store
+from .base import Context, guarded, json_option, moment, say, say_json
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path), required=False)
+@click.option("--demo", is_flag=True, help="Use the built-in demo plan.")
+@click.option("--force", count=True, help="Replace an existing war room (the old file is kept aside); "
+              "twice to replace one that others have open (their consoles stop recording).")
+@click.option("--at", "at", metavar="TIME",
+              help="When the plan took effect: its people hold their roles from then (default: the plan's start).")
+@json_option
+@click.pass_obj
+@guarded
+def init(ctx: Context, plan: Path | None, demo: bool, force: int, at: str | None) -> None:
+    """Create a war room file from a plan."""
+    if bool(plan) == demo:
+        raise click.UsageError("give a PLAN file or --demo (one of them)")
+    loaded = load_demo_plan() if demo else _load_or_exit(plan)
+    earliest = min((s.planned_start for s in loaded.steps), default=None)
+    when = moment(at, timefmt.zone(loaded.timezone), earliest) if at else None
+    aside = make_room(ctx.db, force)
+    with new_room(ctx.db), Store.create(ctx.db, ctx.operator) as store:
+        result = commands.init(store, loaded, at=when)
+    if ctx.as_json:
+        say_json(result | {"db": str(ctx.db), "kept_aside": aside})
+    else:
+        say(f"created war room {loaded.name!r} in {ctx.db}: {len(loaded.steps)} steps, "
+                   f"{len(loaded.roles)} roles, {len(loaded.risks)} risks")
+        if aside:
+            say(f"the previous file was kept as {aside}")
+
+
+def make_room(db: Path, force: int) -> str | None:
+    """Clear the way for a new file; with --force the old one is moved aside, never deleted,
+    and not while another process has it open unless --force is given twice."""
+    if not db.exists():
+        return None
+    if not force:
+        raise StoreError(f"{db}: already exists (use --force to replace it; the old file is kept aside)")
+    with SoleHolder(db, insist=force > 1):
+        aside = db.with_name(f"{db.name}.{datetime.now():%Y%m%d-%H%M%S}.bak")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(str(db) + suffix)
+            if source.exists():
+                shutil.move(source, str(aside) + suffix)
+    return str(aside)
+
+
+def _load_or_exit(path: Path):
+    try:
+        return load_plan(path)
+    except PlanError as exc:
+        for problem in exc.problems:
+            say(str(problem), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group()
+def plan() -> None:
+    """Plan files."""
+
+
+@plan.command("check")
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+@click.pass_obj
+def plan_check(ctx: Context, path: Path) -> None:
+    """Check a plan file; list every problem as file:line:column: field: message."""
+    try:
+        loaded = load_plan(path)
+    except PlanError as exc:
+        if ctx.as_json:
+            say_json({"ok": False, "problems": [vars(p) for p in exc.problems]})
+        else:
+            for problem in exc.problems:
+                say(str(problem))
+            say(f"{len(exc.problems)} problem(s) in {path}", err=True)
+        sys.exit(EXIT_FAILED)
+    summary = {"ok": True, "name": loaded.name, "steps": len(loaded.steps), "roles": len(loaded.roles),
+               "risks": len(loaded.risks), "audiences": len(loaded.audiences), "kpis": len(loaded.kpis)}
+    if ctx.as_json:
+        say_json(summary)
+    else:
+        say(f"{path}: ok ({summary['steps']} steps, {summary['roles']} roles, "
+                   f"{summary['risks']} risks, {summary['audiences']} audiences, {summary['kpis']} KPIs)")
+
+
+@click.command()
+@click.option("--as-of", "as_of", metavar="T", help="The board as it stood at T (HH:MM, H+90m, -10m or ISO).")
+@json_option
+@click.pass_obj
+@guarded
+def status(ctx: Context, as_of: str | None) -> None:
+    """Where the day stands (or stood, with --as-of)."""
+    with ctx.open() as store:
+        result = queries.status(store) if as_of is None else _status_as_of(store, as_of)
+    if ctx.as_json:
+        say_json(result)
+        return
+    steps, incidents = result["steps"], result["incidents"]
+    say(f"{result['name']} — go-live {result['golive_iso']} — phase {result['phase']}")
+    if result["hold"]:
+        say(f"RUNBOOK ON HOLD: {result['hold']}")
+    counts = ", ".join(f"{steps.get(k, 0)} {k}" for k in ("done", "in_progress", "pending", "blocked", "failed", "skipped"))
+    say(f"steps: {counts} of {steps['total']}; {steps['late']} late")
+    if result["in_progress"]:
+        say(f"in progress: {', '.join(result['in_progress'])}")
+    by_sev = ", ".join(f"{k} {v}" for k, v in incidents["open_by_severity"].items()) or "none"
+    say(f"incidents: {incidents['open']} open of {incidents['total']} ({by_sev})")
+    latest = result["latest_decision"]
+    if latest:
+        say(f"latest decision: {latest['kind']} by {latest['decided_by']}: {latest['rationale']}")
+    say(f"decisions {result['decisions']}, messages {result['messages']}, events {result['events']}")
+
+
+@click.command()
+@click.option("--expect-head", metavar="#N:HEX",
+              help="Fail unless event N is in the journal with a hash starting with HEX (a head kept elsewhere).")
+@json_option
+@click.pass_obj
+@guarded
+def verify(ctx: Context, expect_head: str | None) -> None:
+    """Check the file's integrity, the journal's hash chain and the state tables against the
+    journal; print the head to anchor elsewhere; exit 1 when anything is wrong."""
+    try:
+        with ctx.open() as store:
+            problems = store.verify()
+            if expect_head is not None and (wrong := journal.check_head(store.conn, expect_head)):
+                problems.append(wrong)
+            events = queries.event_count(store)
+            head, last = journal.show_head(store.conn), journal.head(store.conn)
+    except (StoreError, sqlite3.DatabaseError) as exc:
+        if not is_damage(exc):
+            raise
+        problems, events, head, last = integrity_lines(ctx.db) or [f"the file cannot be read: {one_line(exc)}"], 0, None, None
+    if ctx.as_json:
+        say_json({"ok": not problems, "events": events, "head": f"#{last[0]}:{last[1]}" if last else None,
+                  "problems": problems})
+    else:
+        for problem in problems:
+            say(problem)
+        say(f"{ctx.db}: {'ok' if not problems else 'BROKEN'} ({events} events checked)"
+            + (f"; head {head}" if head else "; the journal cannot be read"))
+    sys.exit(EXIT_FAILED if problems else 0)
+
+
+def _status_as_of(store: Store, text: str) -> dict:
+    when = timefmt.parse_moment(text, golive=int(store.meta()["golive"]), now=timefmt.now_ms(), tz=store.zone())
+    return queries.status_as_of(store, when)
+
+
+COMMANDS = (init, plan, status, verify)
