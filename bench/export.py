@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import ClassVar
 
 PLAN = Path(__file__).resolve().parent.parent / "tests" / "export" / "day.yaml"
 FORMATS = ("md", "html", "json", "csv")
@@ -47,7 +48,7 @@ class _Day:
     """A long, busy day: mostly logs (notes, KPI readings, messages), with incidents and
     their updates, decisions, hand-overs and the runbook moving along."""
 
-    MIX = {"note": 30, "kpi": 25, "message": 15, "draft": 3, "send": 3, "incident": 2,
+    MIX: ClassVar[dict[str, int]] = {"note": 30, "kpi": 25, "message": 15, "draft": 3, "send": 3, "incident": 2,
            "update": 14, "decision": 5, "handover": 2, "checkpoint": 1}  # shares of the journal, %
     RUNBOOK_EVERY = 9000  # one runbook move every so many events
 
@@ -70,7 +71,7 @@ class _Day:
         if self.count % self.RUNBOOK_EVERY == 0 and self.runbook:
             return self._runbook(self.runbook.pop(0))
         kind = self.random.choices(list(self.MIX), weights=list(self.MIX.values()))[0]
-        if kind == "send" and not self.drafts or kind == "update" and not self.open_incidents:
+        if (kind == "send" and not self.drafts) or (kind == "update" and not self.open_incidents):
             kind = "note"
         getattr(self, f"_{kind}")()
 
@@ -124,7 +125,8 @@ class _Day:
 
     def _runbook(self, move: tuple) -> None:
         if move[0] == "signoff":
-            self.c.signoff(self.store, move[1], move[2], "go", note="the bench signs for every role", force=True, at=self.t)
+            self.c.signoff(self.store, move[1], move[2], "go", note="the bench signs for every role", force=True,
+                           at=self.t)
         else:
             self.c.step(self.store, move[0], move[1], at=self.t)
 

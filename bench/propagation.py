@@ -143,7 +143,8 @@ def main() -> None:
         delays = sorted(measure(db, count, args.writes, folder))
         floor = sorted(measure(db, count, args.writes, folder, "--poller"))
         p95, floor_p95 = _p95(delays), _p95(floor)
-        print(f"propagation: {count} consoles on the Timeline, {args.writes} writes ~2/s: p50 {statistics.median(delays):.0f} ms, "
+        print(f"propagation: {count} consoles on the Timeline, {args.writes} writes ~2/s: "
+              f"p50 {statistics.median(delays):.0f} ms, "
               f"p95 {p95:.0f} ms, max {delays[-1]:.0f} ms; bare pollers p95 {floor_p95:.0f} ms, "
               f"ratio {p95 / floor_p95:.2f} (goal p95 < {GOAL_MS}: {'met' if p95 < GOAL_MS else 'MISSED'})", flush=True)
 

@@ -96,7 +96,7 @@ def run_case(kind: str, directory: Path, writers: int, seconds: float, rate: flo
     results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
-    latencies = sorted(l for r in results for l in r[0])
+    latencies = sorted(lat for r in results for lat in r[0])
     acked = {t for r in results for t in r[2]}
     conn = sqlite3.connect(path)
     stored = {row[0] for row in conn.execute("SELECT text FROM notes")}
@@ -130,7 +130,8 @@ def main() -> None:
         ours = run_case("warroom", directory, 16, args.seconds * 2, 5.0)
         print(f"16 writers at 5 commands/s each: warroom {ours['commits_s']:.1f} commits/s, "
               f"p99 {ours['p99_ms']:.1f} ms (goal < 10), median {ours['median_ms']:.1f} ms, "
-              f"max {ours['max_ms']:.1f} ms (raw p99 {raw['p99_ms']:.1f} ms, ratio {ours['p99_ms'] / raw['p99_ms']:.2f}x); "
+              f"max {ours['max_ms']:.1f} ms "
+              f"(raw p99 {raw['p99_ms']:.1f} ms, ratio {ours['p99_ms'] / raw['p99_ms']:.2f}x); "
               f"errors {ours['errors']}, lost {ours['lost']}", flush=True)
 
 

@@ -137,7 +137,7 @@ class WarRoomApp(App):
             if trouble is None and not self._fetching and self.feed.changed():
                 self._fetching = True
                 self.fetch_changes(self.room.last_id, self.room.last_rev)
-        except Exception as exc:  # noqa: BLE001 - whatever it is, the console stays up and says so
+        except Exception as exc:
             self._poll_failed(exc)
             return
         if trouble is not None:

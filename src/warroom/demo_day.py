@@ -18,7 +18,8 @@ from .store import commands as c
 from .store.store import Store
 
 MINUTE = 60_000
-HELENE, KARIM, ZOE, JOAQUIN, ANAIS = "Hélène Marchand", "Karim Benali", "Zoé Lefèvre", "Joaquín Ortega Ruiz", "Anaïs Nguyen"
+HELENE, KARIM, ZOE, JOAQUIN, ANAIS = ("Hélène Marchand", "Karim Benali", "Zoé Lefèvre", "Joaquín Ortega Ruiz",
+                                      "Anaïs Nguyen")
 CHLOE, FRANCOIS, AMINATA, LEO = "Chloé Dubois-Ferrand", "François Lemaître", "Aminata Diallo", "Léo Petitjean"
 
 
@@ -131,7 +132,8 @@ DAY = sorted([
                     "from 40 to 80, re-run green.", tags=("retro", "capacity"))),
     *_signoffs("gate-d1-go-nogo", -1640, ("release_manager", HELENE), ("tech_lead", KARIM),
                ("qa_lead", ANAIS), ("product_owner", FRANCOIS), ("support_lead", AMINATA)),
-    (-1630, LEO, do(c.decide, kind="go", decided_by=HELENE, rationale="D-1 gate green: rehearsal, regression and load test passed")),
+    (-1630, LEO, do(c.decide, kind="go", decided_by=HELENE,
+                    rationale="D-1 gate green: rehearsal, regression and load test passed")),
     *_steps(("announce-d1", CHLOE, -1595, -1580)),
     *_steps(("morning-checks", ZOE, -655, -600)),
     *_kpis(-600, checkout_conversion=61.5, p95_latency=905, payment_error_rate=0.8, support_tickets=6, time_to_pay=94),
@@ -141,14 +143,18 @@ DAY = sorted([
     (1, JOAQUIN, do(c.signoff, gate="gate-golive", role="dba", verdict="no-go",
                     note="Nightly backup still running on the primary")),
     (8, JOAQUIN, do(c.signoff, gate="gate-golive", role="dba", verdict="go", note="Backup finished 20:07")),
-    (9, LEO, do(c.decide, kind="go", decided_by=HELENE, rationale="All five sign-offs green after the backup finished")),
+    (9, LEO, do(c.decide, kind="go", decided_by=HELENE,
+                rationale="All five sign-offs green after the backup finished")),
     *_steps(("notify-go", CHLOE, 10, 14)),
-    *_steps(("maintenance-on", ZOE, 15, 24), ("db-snapshot", JOAQUIN, 25, 33), ("db-migration", JOAQUIN, 34, 71)),
+    *_steps(("maintenance-on", ZOE, 15, 24), ("db-snapshot", JOAQUIN, 25, 33),
+            ("db-migration", JOAQUIN, 34, 71)),
     (52, JOAQUIN, do(c.trigger_risk, risk_id="migration-lock", note="ALTER waits on a lock held by a reporting query")),
     _late(61, 56, LEO, do(c.update_incident, ref="INC-1", note="DBA on-call joined the bridge; BI owner paged")),
     _corrected(26, LEO, "step.done", "notify-go", 12, "Chloé sent the GO notice at 12, typed it at 14"),
-    (54, ZOE, do(c.update_incident, ref="INC-1", status="investigating", note="pg_stat_activity: BI export holds AccessShare on orders")),
-    (58, LEO, do(c.note, text="Nobody knew the BI export ran at 20:45: freeze batch jobs in the plan.", tags=("retro",))),
+    (54, ZOE, do(c.update_incident, ref="INC-1", status="investigating",
+                 note="pg_stat_activity: BI export holds AccessShare on orders")),
+    (58, LEO, do(c.note, text="Nobody knew the BI export ran at 20:45: freeze batch jobs in the plan.",
+                 tags=("retro",))),
     (64, ZOE, do(c.update_incident, ref="INC-1", status="mitigated", note="BI export cancelled; migration resumed")),
     (75, ZOE, do(c.update_incident, ref="INC-1", status="resolved", note="Migration finished, no lock waits")),
     *_steps(("deploy-services", KARIM, 72, 101), ("smoke-tests", ANAIS, 102, 122),
@@ -156,7 +162,8 @@ DAY = sorted([
     *_steps(("ramp-5", KARIM, 130, 160), ("watch-ramp", ZOE, 130, 255)),
     (145, KARIM, do(c.open_incident, title="3-D Secure challenge refused for one issuing bank", severity=3,
                     step="ramp-5", owner="tech_lead")),
-    (150, KARIM, do(c.update_incident, ref="INC-2", status="investigating", note="Only cards of one issuer; PSP ticket opened")),
+    (150, KARIM, do(c.update_incident, ref="INC-2", status="investigating",
+                    note="Only cards of one issuer; PSP ticket opened")),
     *_kpis(140, p95_latency=870, payment_error_rate=0.7),
     _late(152, 136, LEO, do(c.record_kpi, kpi="checkout_conversion", value=62.4)),
     _late(153, 147, LEO, do(c.note, text="3-D Secure refusals first seen by support at H+2h27, before the alert.",
@@ -176,7 +183,8 @@ DAY = sorted([
     *_steps(("prod-journey-retest", ANAIS, 790, 905), ("hypercare", ZOE, 790, None),
             ("kpi-watch", FRANCOIS, 790, None), ("payment-reconciliation", KARIM, 905, 962),
             ("notify-d1-status", CHLOE, 965, 975)),
-    *_kpis(1500, checkout_conversion=64.1, p95_latency=780, payment_error_rate=0.42, support_tickets=5.2, time_to_pay=31),
+    *_kpis(1500, checkout_conversion=64.1, p95_latency=780, payment_error_rate=0.42, support_tickets=5.2,
+           time_to_pay=31),
 ], key=lambda line: line[0])
 
 

@@ -107,7 +107,7 @@ def test_init_refuses_to_replace_without_force_and_keeps_the_old_file(tmp_path, 
     assert runner.invoke(main, args).exit_code == 0
     refused = runner.invoke(main, args)
     assert refused.exit_code == 2 and "already exists" in refused.stderr
-    replaced = runner.invoke(main, args + ["--force", "--json"])
+    replaced = runner.invoke(main, [*args, "--force", "--json"])
     aside = json.loads(replaced.output)["kept_aside"]
     assert replaced.exit_code == 0 and Store(aside, "x").meta()["name"] == "Test go-live"
 

@@ -350,6 +350,7 @@ def test_plan_holders_hold_only_from_when_the_plan_took_effect(tmp_path):
     assert room.run("init", str(REPRO), "--at", "2026-11-30T12:00").exit_code == 0
     room.ok("step", "start", "d8", "--at", "2026-11-30T08:00", who="Bob")
     room.ok("step", "done", "d8", "--at", "2026-11-30T08:30", who="Bob")
-    assert "Bob does not hold ops" in room.refused("signoff", "gate", "ops", "go", "--at", "2026-11-30T09:00", who="Bob")
+    assert "Bob does not hold ops" in room.refused("signoff", "gate", "ops", "go", "--at", "2026-11-30T09:00",
+                                                   who="Bob")
     assert "holds no role that may decide a rollback" in room.refused(
         "decide", "rollback", "--by", "Ann", "--why", "x", "--at", "2026-11-30T08:00")

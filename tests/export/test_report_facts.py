@@ -114,7 +114,8 @@ def test_hand_over_and_retro_note(outputs, fmt):
 def test_gate_with_every_signoff_and_risk_that_fired(outputs, fmt):
     shown = text(outputs, fmt)
     gate = shown[shown.index("Gates and sign-offs"):shown.index("Incidents\n")]
-    assert gate.count("Chloé Dubois") == 2 and gate.count("Alice Martin") == 1 and "2 regressions open" in gate and "regressions fixed" in gate
+    assert (gate.count("Chloé Dubois") == 2 and gate.count("Alice Martin") == 1 and "2 regressions open" in gate
+            and "regressions fixed" in gate)
     assert "Risk db-lock (Migration locks the orders table) fired and became INC-1" in shown
     db_lock = next(line for line in shown.splitlines() if line.lstrip("| ").startswith("db-lock: Migration"))
     assert "triggered" in db_lock and "2026-11-10 20:58 CET (19:58 UTC), INC-1" in db_lock

@@ -31,9 +31,9 @@ from pathlib import Path
 import pytest
 
 import warroom.cli
-import warroom.cli.export  # noqa: F401  (loaded before a fork drops to another user)
-import warroom.plan.loader  # noqa: F401
-import warroom.store.rebuild  # noqa: F401
+import warroom.cli.export
+import warroom.plan.loader
+import warroom.store.rebuild
 from warroom.store import commands, lock
 from warroom.store.feed import ChangeFeed
 from warroom.store.store import Store
@@ -109,25 +109,26 @@ def as_user(user: pwd.struct_passwd, fn: Callable[..., int | None], *args) -> tu
     child = os.fork()
     if child == 0:  # pragma: no cover - the child
         code = 98
-        try:
-            os.dup2(out_w, 1)
-            os.dup2(err_w, 2)
-            sys.stdout = open(1, "w", closefd=False)
-            sys.stderr = open(2, "w", closefd=False)
-            os.setgroups(_groups(user))
-            os.setgid(user.pw_gid)
-            os.setuid(user.pw_uid)
-            os.umask(0o007)
-            code = fn(*args) or 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        except BaseException:
-            traceback.print_exc()
-            code = 99
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+        with contextlib.ExitStack() as streams:  # never left: the child ends in os._exit
+            try:
+                os.dup2(out_w, 1)
+                os.dup2(err_w, 2)
+                sys.stdout = streams.enter_context(open(1, "w", closefd=False))
+                sys.stderr = streams.enter_context(open(2, "w", closefd=False))
+                os.setgroups(_groups(user))
+                os.setgid(user.pw_gid)
+                os.setuid(user.pw_uid)
+                os.umask(0o007)
+                code = fn(*args) or 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except BaseException:
+                traceback.print_exc()
+                code = 99
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
     os.close(out_w)
     os.close(err_w)
     output: dict[int, bytes] = {}

@@ -121,7 +121,8 @@ def test_the_exports_carry_the_head_and_an_update_can_too(room):
     assert "#{event}:{hash}".format(**document["verification"]["head"]).startswith(head)
     sent = cli(room, "--json", "comm", "log", "team", "All green", "--with-head")
     with sqlite3.connect(room) as conn:
-        text = conn.execute("SELECT text FROM messages WHERE id = ?", (json.loads(sent.output)["message"],)).fetchone()[0]
+        text = conn.execute("SELECT text FROM messages WHERE id = ?",
+                            (json.loads(sent.output)["message"],)).fetchone()[0]
     assert text == f"All green [war room journal head {head}]"
 
 
@@ -184,7 +185,8 @@ def test_a_fact_written_past_the_rules_is_named(room):
     conn.execute("UPDATE steps SET status = 'in_progress', started_at = ?, rev = ? WHERE id = 'd8'", (now, event_id))
     conn.close()
     result = cli(room, "verify")
-    assert result.exit_code == 1 and f"journal: #{event_id} (step.start) breaks the rules at its moment" in result.output
+    assert result.exit_code == 1
+    assert f"journal: #{event_id} (step.start) breaks the rules at its moment" in result.output
 
 
 def test_the_tables_the_consoles_follow_are_checked_too(room):

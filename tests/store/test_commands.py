@@ -150,7 +150,8 @@ def test_hold_and_go_decisions(store):
 
 
 def test_rollback_needs_a_role_that_may_decide_it(store):
-    with pytest.raises(RuleError, match=r"Bob Chen holds no role that may decide a rollback; who may: Alice Martin \(Release manager\)"):
+    with pytest.raises(RuleError, match=r"Bob Chen holds no role that may decide a rollback; "
+                                        r"who may: Alice Martin \(Release manager\)"):
         commands.decide(store, "rollback", "Bob Chen", "errors")
     assert count(store, "decisions") == 0
     commands.decide(store, "rollback", "alice martin", "errors at 5%")
@@ -198,7 +199,8 @@ def test_incident_rules(store):
     with pytest.raises(RuleError, match="cannot go back to mitigated"):
         commands.update_incident(store, "INC-1", status="mitigated")
     commands.update_incident(store, "INC-1", status="investigating", note="it came back")
-    assert store.query("SELECT status, resolved_at FROM incidents")[0] == {"status": "investigating", "resolved_at": None}
+    assert store.query("SELECT status, resolved_at FROM incidents")[0] == {"status": "investigating",
+                                                                           "resolved_at": None}
 
 
 def test_a_note_on_a_resolved_incident_keeps_its_resolution_time(store):
@@ -245,7 +247,8 @@ def test_assignment_hand_over_keeps_history(store):
 
 def test_messages_drafts_and_sending(store):
     commands.log_message(store, "sponsors", "Go-live on track")
-    draft = commands.log_message(store, "support", "Expect questions about refunds", draft=True, channel="phone")["message"]
+    draft = commands.log_message(store, "support", "Expect questions about refunds", draft=True,
+                                 channel="phone")["message"]
     rows = store.query("SELECT audience, channel, status, sent_at FROM messages ORDER BY id")
     assert rows[0]["channel"] == "email" and rows[0]["status"] == "sent" and rows[0]["sent_at"]
     assert rows[1] == {"audience": "support", "channel": "phone", "status": "draft", "sent_at": None}
@@ -301,13 +304,13 @@ def test_status_counts(store):
     assert result["steps"]["in_progress"] == 1 and result["steps"]["pending"] == 5
     assert result["incidents"]["by_severity"] == {"SEV1": 1, "SEV3": 1}
     assert result["incidents"]["by_status"] == {"open": 1, "resolved": 1} and result["incidents"]["open"] == 1
-    assert (result["messages"], result["events"], result["phase"]) == (1, 6, "day")  # go-live has passed, no day step is settled
+    # go-live has passed, no day step is settled
+    assert (result["messages"], result["events"], result["phase"]) == (1, 6, "day")
 
 
 def test_readonly_store_refuses_writes(db_path):
-    with Store(db_path, "viewer", readonly=True) as viewer:
-        with pytest.raises(Exception, match="read-only"):
-            commands.note(viewer, "x")
+    with Store(db_path, "viewer", readonly=True) as viewer, pytest.raises(Exception, match="read-only"):
+        commands.note(viewer, "x")
 
 
 def test_decisions_and_hand_overs_on_top_of_the_day_leave_the_tables_as_the_fold_says(store):
@@ -322,6 +325,6 @@ def test_decisions_and_hand_overs_on_top_of_the_day_leave_the_tables_as_the_fold
     third = commands.decide(store, "rollback", "Dmitri Ivanov", "errors again")["decision"]
     assert store.query("SELECT id, supersedes FROM decisions ORDER BY id") == [
         {"id": first, "supersedes": None}, {"id": second, "supersedes": first}, {"id": third, "supersedes": second}]
-    assert [a["person"] for a in store.query("SELECT person FROM assignments WHERE ended_at IS NULL ORDER BY role")] == [
-        "Dmitri Ivanov", "Dmitri Ivanov"]
+    held = store.query("SELECT person FROM assignments WHERE ended_at IS NULL ORDER BY role")
+    assert [a["person"] for a in held] == ["Dmitri Ivanov", "Dmitri Ivanov"]
     assert store.meta()["hold"] == "" and store.verify() == []

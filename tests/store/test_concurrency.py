@@ -24,7 +24,7 @@ def test_processes_writing_at_once_lose_nothing(db_path):
     api = [spawn_writer(db_path, f"api{n}", 60) for n in range(6)]
     cli = [spawn_cli(db_path, f"cli{n}", 8) for n in range(3)]
     for proc in api + cli:
-        out, err = proc.communicate(timeout=300)
+        _out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
     with Store(db_path, "checker") as store:
         incidents = store.query("SELECT number, ref, title FROM incidents ORDER BY number")

@@ -18,7 +18,9 @@ def test_new_file_is_shared_with_the_group(db_path):
 
 
 def test_connection_rules(store):
-    pragma = lambda name: store.conn.execute(f"PRAGMA {name}").fetchone()[0]
+    def pragma(name):
+        return store.conn.execute(f"PRAGMA {name}").fetchone()[0]
+
     assert pragma("journal_mode") == "wal"
     assert pragma("synchronous") == 2  # FULL
     assert pragma("foreign_keys") == 1
@@ -74,7 +76,8 @@ def test_a_decision_edited_behind_warrooms_back_is_named_by_verify(store):
     decision = commands.decide(store, "go", "Alice Martin", "green")["decision"]
     assert store.verify() == []
     store.conn.execute("UPDATE decisions SET rationale='other'")
-    assert store.verify() == [f'state: decisions {decision}: rationale is "other", not "green" (the journal says otherwise)']
+    assert store.verify() == [f'state: decisions {decision}: rationale is "other", not "green" '
+                              '(the journal says otherwise)']
 
 
 def test_verify_finds_an_altered_event(db_path):

@@ -1,7 +1,7 @@
 """A file written before time order (schema 1) opens, is rebuilt from its journal, and its
 old facts are kept as they were accepted: never judged again, and never in the way."""
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ REPRO = Path(__file__).resolve().parent.parent / "fixtures" / "repro.yaml"
 
 
 def T(iso: str) -> int:
-    return timefmt.to_ms(datetime.fromisoformat(iso).replace(tzinfo=timezone.utc))
+    return timefmt.to_ms(datetime.fromisoformat(iso).replace(tzinfo=UTC))
 
 
 def schema_1_file(path: Path, facts: list[tuple]) -> Path:

@@ -13,7 +13,7 @@ import json
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ MIN = 60_000
 
 def T(iso: str) -> int:
     """An ISO time in UTC (the war room's zone), as ms since the epoch."""
-    return timefmt.to_ms(datetime.fromisoformat(iso).replace(tzinfo=timezone.utc))
+    return timefmt.to_ms(datetime.fromisoformat(iso).replace(tzinfo=UTC))
 
 
 INIT_AT = T("2026-11-28T09:00")
@@ -455,7 +455,7 @@ def _iso(minute: int) -> str:
 
 def _valid_order(facts: list[Fact], priority: list[int]) -> tuple[str, ...]:
     """Facts in priority order, except that a fact comes after what it needs."""
-    rank = {f.key: p for f, p in zip(facts, priority)}
+    rank = {f.key: p for f, p in zip(facts, priority, strict=True)}
     typed: list[str] = []
     waiting = sorted(facts, key=lambda f: rank[f.key])
     while waiting:
@@ -488,7 +488,7 @@ def days(draw) -> Day:
     for n, action in enumerate(d8_actions):
         note = (("note", "disk full"),) if action == "fail" else ()
         facts.append(Fact(f"d8-{n}", _iso(next(times)), "Bob", "step",
-                          (("action", action), ("step", "d8")) + note, previous))
+                          (("action", action), ("step", "d8"), *note), previous))
         previous = (f"d8-{n}",)
     d8_finished = previous
     signers = draw(st.permutations([("rm", "Ann"), ("ops", "Bob")]))
@@ -500,7 +500,7 @@ def days(draw) -> Day:
     if live_end:
         note = (("note", "errors at 5%"),) if live_end == "fail" else ()
         facts.append(Fact("live-1", _iso(next(times)), "Bob", "step",
-                          (("action", live_end), ("step", "live")) + note, ("live-0",)))
+                          (("action", live_end), ("step", "live"), *note), ("live-0",)))
 
     later = [m for m in rest if m > live_start][:n_decisions]  # after every step start
     rest = [m for m in rest if m not in later]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -13,7 +13,7 @@ from warroom.app import WarRoomApp
 from warroom.domain import timefmt
 
 # "now" for every frozen console: a past instant, so that the store accepts every `at`
-NOW = timefmt.to_ms(datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc))
+NOW = timefmt.to_ms(datetime(2026, 3, 10, 23, 30, tzinfo=UTC))
 HOSTILE = ["[/]", "[bold red]alarm[/bold red]", "\x1b[2J\x1b[31mESC\x1b[0m", "bell\x07 NUL\x00",
            "tab\there\r\nnew line", "Déploiement échoué — café", "🔥🚀 👩‍💻", "שלום עולם مرحبا",
            "\u202eevil override", "x" * 5000]

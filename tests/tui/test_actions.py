@@ -97,8 +97,8 @@ async def test_runbook_start_done_and_the_gate(db_path):
         await pick(pilot, "#field-role", "qa")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.room.tables["steps"]["gate-go"]["status"] == "done")
-    assert rows(db_path, "SELECT status, started_at IS NOT NULL, ended_at IS NOT NULL FROM steps WHERE id='prepare'") == [
-        ("done", 1, 1)]
+    assert rows(db_path, "SELECT status, started_at IS NOT NULL, ended_at IS NOT NULL FROM steps"
+                " WHERE id='prepare'") == [("done", 1, 1)]
     assert rows(db_path, "SELECT role, verdict, signed_by, comment FROM signoffs ORDER BY id") == [
         ("rm", "go", "Alice Martin", "ready"), ("qa", "go", "Alice Martin", "")]
     assert rows(db_path, "SELECT status FROM steps WHERE id='gate-go'") == [("done",)]
@@ -123,7 +123,8 @@ async def test_runbook_fail_skip_block_unblock_and_force_ask_a_reason(db_path):
         await pilot.press("up", "F", *"urgent", "enter")  # deploy waits for the gate: forced
         await until(pilot, lambda: app.room.tables["steps"]["deploy"]["status"] == "in_progress")
     assert rows(db_path, "SELECT id, status, reason, forced FROM steps WHERE id IN ('prepare','smoke','deploy')"
-                " ORDER BY position") == [("prepare", "failed", "notes lost", 0), ("deploy", "in_progress", "urgent", 1),
+                " ORDER BY position") == [("prepare", "failed", "notes lost", 0),
+                                          ("deploy", "in_progress", "urgent", 1),
                                           ("smoke", "skipped", "manual", 0)]
     assert rows(db_path, "SELECT action FROM events WHERE entity='step' ORDER BY id") == [
         ("step.start",), ("step.fail",), ("step.block",), ("step.unblock",), ("step.skip",), ("step.start",)]
@@ -156,7 +157,8 @@ async def test_board_updates_an_incident_and_triggers_and_closes_a_risk(db_path)
         await until(pilot, lambda: app.room.tables["risks"]["db-lock"]["status"] == "triggered")
         await pilot.press("x", *"done", "enter")
         await until(pilot, lambda: app.room.tables["risks"]["db-lock"]["status"] == "closed")
-    assert rows(db_path, "SELECT status, severity, note FROM incident_updates") == [("investigating", 1, "DB at 100% CPU")]
+    assert rows(db_path, "SELECT status, severity, note FROM incident_updates") == [
+        ("investigating", 1, "DB at 100% CPU")]
     assert rows(db_path, "SELECT ref, severity, risk, step FROM incidents ORDER BY number") == [
         ("INC-1", 1, None, None), ("INC-2", 1, "db-lock", "deploy")]
     assert rows(db_path, "SELECT status, incident FROM risks") == [("closed", "INC-2")]
@@ -312,8 +314,8 @@ async def test_help_lists_every_key_and_q_quits(db_path):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         listing = app.screen.listing().plain
-        for description in ("Sign gate", "Open incident", "Assign / hand over", "Mark sent", "Earlier events", "Correct time", "Retract",
-                            "KPI reading", "Comms", "Quit"):
+        for description in ("Sign gate", "Open incident", "Assign / hand over", "Mark sent", "Earlier events",
+                            "Correct time", "Retract", "KPI reading", "Comms", "Quit"):
             assert description in listing
         await pilot.press("escape")
         await pilot.press("q")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from warroom.app import WarRoomApp
+from warroom.domain.visible import visible
 from warroom.store import commands
 from warroom.store.store import Store
-from warroom.domain.visible import visible
 from warroom.widgets.text import safe
 
 from .helpers import HOSTILE, ready, settle

@@ -1,5 +1,5 @@
 """`--at` as the command line reads it: the plan bounds how early, a repeated hour is told."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -31,7 +31,7 @@ def test_a_repeated_hour_is_taken_as_the_later_and_the_scribe_is_told(note_at, d
     assert result.exit_code == 0, result.output
     assert result.stderr == ("note: 02:30 happened twice on 2026-10-25; taken as 02:30 CET (+01:00); "
                              "give an offset like 2026-10-25T02:30+02:00 for the other\n")
-    assert journal(db_path)[-1]["happened_at"] == timefmt.to_ms(datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc))
+    assert journal(db_path)[-1]["happened_at"] == timefmt.to_ms(datetime(2026, 10, 25, 1, 30, tzinfo=UTC))
 
 
 def test_an_offset_gets_no_note(note_at):

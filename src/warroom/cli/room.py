@@ -122,7 +122,8 @@ def status(ctx: Context, as_of: str | None) -> None:
     say(f"{result['name']} — go-live {result['golive_iso']} — phase {result['phase']}")
     if result["hold"]:
         say(f"RUNBOOK ON HOLD: {result['hold']}")
-    counts = ", ".join(f"{steps.get(k, 0)} {k}" for k in ("done", "in_progress", "pending", "blocked", "failed", "skipped"))
+    counts = ", ".join(f"{steps.get(k, 0)} {k}"
+                       for k in ("done", "in_progress", "pending", "blocked", "failed", "skipped"))
     say(f"steps: {counts} of {steps['total']}; {steps['late']} late")
     if result["in_progress"]:
         say(f"in progress: {', '.join(result['in_progress'])}")
@@ -153,7 +154,8 @@ def verify(ctx: Context, expect_head: str | None) -> None:
     except (StoreError, sqlite3.DatabaseError) as exc:
         if not is_damage(exc):
             raise
-        problems, events, head, last = integrity_lines(ctx.db) or [f"the file cannot be read: {one_line(exc)}"], 0, None, None
+        problems, events, head, last = (integrity_lines(ctx.db) or [f"the file cannot be read: {one_line(exc)}"],
+                                        0, None, None)
     if ctx.as_json:
         say_json({"ok": not problems, "events": events, "head": f"#{last[0]}:{last[1]}" if last else None,
                   "problems": problems})

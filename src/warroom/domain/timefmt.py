@@ -5,7 +5,7 @@ Every instant is stored as integer milliseconds since the epoch, UTC.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -57,8 +57,8 @@ def to_ms(moment: datetime) -> int:
 
 
 # the instants a datetime can hold in any zone (a day of margin for the zone's offset)
-FIRST_MS = to_ms(datetime(1, 1, 2, tzinfo=timezone.utc))
-LAST_MS = to_ms(datetime(9999, 12, 30, tzinfo=timezone.utc))
+FIRST_MS = to_ms(datetime(1, 1, 2, tzinfo=UTC))
+LAST_MS = to_ms(datetime(9999, 12, 30, tzinfo=UTC))
 
 
 def in_range(ms: int) -> bool:
@@ -70,7 +70,7 @@ def invalid(ms: int) -> str:
     return f"⟨invalid time {ms} ms⟩"
 
 
-def from_ms(ms: int, tz: ZoneInfo | timezone = timezone.utc) -> datetime:
+def from_ms(ms: int, tz: ZoneInfo | timezone = UTC) -> datetime:
     """The instant in `tz`; a ValueError (never an OverflowError) when it is out of range."""
     if not in_range(ms):
         raise ValueError(f"{invalid(ms)}: out of range")
@@ -83,7 +83,7 @@ def show(ms: int, tz: ZoneInfo | timezone, pattern: str) -> str:
 
 
 def now_ms() -> int:
-    return to_ms(datetime.now(timezone.utc))
+    return to_ms(datetime.now(UTC))
 
 
 def wall_time(naive: datetime, tz: ZoneInfo, latest: int | None = None) -> datetime:

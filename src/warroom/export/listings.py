@@ -10,7 +10,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from itertools import groupby
 from typing import Protocol, TextIO
 
@@ -79,8 +79,7 @@ class Spools:
         return True
 
     def _fill(self) -> None:
-        self.files = {name: self._closing.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
-                      for name in LISTINGS}
+        self.files = {name: self._closing.enter_context(_spool_file()) for name in LISTINGS}
         pending: dict[str, list[str]] = {name: [] for name in LISTINGS}
         days: dict[str, str] = {}
         known, face = self.report.known, self.report.face
@@ -102,6 +101,13 @@ class Spools:
     def _flush(self, name: str, lines: list[str]) -> None:
         self.files[name].write("".join(lines))
         lines.clear()
+
+
+@contextmanager
+def _spool_file() -> Iterator[TextIO]:
+    """A listing's spool: an anonymous temporary file, gone once closed."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
+        yield spool
 
 
 def _payload(row: Row) -> dict:

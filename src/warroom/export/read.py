@@ -57,7 +57,8 @@ class Report:
 
     @cached_property
     def facts(self) -> Facts:
-        return gather(self.board, tally(self.conn, self.as_of), Clock.of(self.board.golive, self.board.steps.values()), self.horizon)
+        return gather(self.board, tally(self.conn, self.as_of), Clock.of(self.board.golive, self.board.steps.values()),
+                      self.horizon)
 
     @cached_property
     def known(self) -> Known:

@@ -168,7 +168,8 @@ def decisions(report: Report) -> Iterator[Block]:
 
 def _recorder(decision: dict):
     """Who typed it; a rollback typed by someone else than its decider is flagged."""
-    if decision["kind"] == "rollback" and decision["recorded_by"].casefold() != decision["decided_by"].strip().casefold():
+    if (decision["kind"] == "rollback"
+            and decision["recorded_by"].casefold() != decision["decided_by"].strip().casefold()):
         return Mark(f"{decision['recorded_by']} (not the decider)", "warn")
     return decision["recorded_by"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -23,8 +23,8 @@ from .reader import MAX_CHARS, Document, line_column
 from .schema import MAX_CADENCE, SECTIONS, PlanSpec
 
 DEMO_PLAN = "demo.yaml"
-FIRST_TIME = timefmt.to_ms(datetime(1970, 1, 1, tzinfo=timezone.utc))  # a plan's times fall in
-END_TIME = timefmt.to_ms(datetime(2200, 1, 1, tzinfo=timezone.utc))  # [FIRST_TIME, END_TIME)
+FIRST_TIME = timefmt.to_ms(datetime(1970, 1, 1, tzinfo=UTC))  # a plan's times fall in
+END_TIME = timefmt.to_ms(datetime(2200, 1, 1, tzinfo=UTC))  # [FIRST_TIME, END_TIME)
 MAX_DURATION = 365 * 86_400  # seconds a step may last
 MAX_TIME_TEXT = 64  # the longest time or duration read at all
 MAX_ZONE_NAME = 64  # the longest IANA name is about half that
@@ -306,7 +306,7 @@ class _Checker:
                     del position[done]
                     continue
                 if state.get(dep) == 1:
-                    cycle = path[position[dep]:] + [dep]
+                    cycle = [*path[position[dep]:], dep]
                     if frozenset(cycle) not in reported:
                         reported.add(frozenset(cycle))
                         self.doc.report(("steps", index[dep], "depends_on"),

@@ -250,13 +250,13 @@ class Document:
             self._problem(reference, where, f"alias *{reference.name} refers to a value that holds it"
                           if isinstance(reference, _Alias) else "a merge brings in a value that holds it")
             return None
-        through = through + (id(node),)
+        through = (*through, id(node))
         if isinstance(node, yaml.MappingNode):
             if node.tag != MAP:
                 self._problem(node, where, _unknown_tag(node.tag))
             result = {}
             for key, key_node, value_node, merged in self._pairs(node, where, through):
-                here = where + (key,)
+                here = (*where, key)
                 if not merged or here not in self.key_places:
                     self.key_places[here] = _at(key_node.start_mark)
                 result[key] = self._value(value_node, here, through)
@@ -264,7 +264,7 @@ class Document:
         if isinstance(node, yaml.SequenceNode):
             if node.tag != SEQ:
                 self._problem(node, where, _unknown_tag(node.tag))
-            return [self._value(item, where + (i,), through) for i, item in enumerate(node.value)]
+            return [self._value(item, (*where, i), through) for i, item in enumerate(node.value)]
         return self._scalar(node, where)
 
     def _pairs(self, node: yaml.MappingNode, where: Path_, through: tuple[int, ...], quiet: bool = False):
@@ -283,13 +283,13 @@ class Document:
                 continue
             if key in own:
                 if not quiet:
-                    self.key_places[where + (key,)] = _at(key_node.start_mark)
-                    self.report(where + (key,), f"duplicate key {shown(key)}", at_key=True)
+                    self.key_places[(*where, key)] = _at(key_node.start_mark)
+                    self.report((*where, key), f"duplicate key {shown(key)}", at_key=True)
                 del own[key]
             own[key] = (key, key_node, value_node, False)
         for value_node in merges:
             for source in self._merge_sources(value_node, where, through, quiet):
-                for key, source_key, source_value, _ in self._pairs(source, where, through + (id(source),), True):
+                for key, source_key, source_value, _ in self._pairs(source, where, (*through, id(source)), True):
                     if key not in own:
                         own[key] = (key, source_key, source_value, True)
         return list(own.values())

@@ -22,7 +22,7 @@ SLOW_TICK_MS = 5_000  # ages, slips and what is overdue move in minutes: redraw 
 class WarScreen(Screen):
     TITLE: ClassVar[str] = ""
     ROWS_LATER: ClassVar[bool] = True  # fill a frame after the screen shows: switching stays quick
-    app: "WarRoomApp"
+    app: WarRoomApp
     _slow_slot = 0
 
     def __init__(self) -> None:

@@ -148,7 +148,8 @@ class BoardScreen(WarScreen):
             self.load_updates(incident["ref"])
         tz = self.app.tz
         text = Text(f"{incident['ref']} opened {views.hhmm(incident['opened_at'], tz)} ", "bold", end="")
-        text.append_text(safe(f"by {incident['opened_by']}" + (f" · risk {incident['risk']}" if incident["risk"] else ""),
+        text.append_text(safe(f"by {incident['opened_by']}"
+                              + (f" · risk {incident['risk']}" if incident["risk"] else ""),
                               limit=80))
         for event in self._updates[incident["ref"]][:2]:
             text.append(f"\n{views.hhmm(event['happened_at'], tz)} ")
@@ -172,7 +173,8 @@ class BoardScreen(WarScreen):
         app.form("Open an incident", [
             Field("title", "Title", placeholder="what is wrong, in a few words"),
             Field("severity", "Severity (1 worst)", "select", 2, SEVERITIES),
-            Field("owner", "Owner role", "select", "", [(safe(r["title"], limit=30), r["key"]) for r in room.rows("roles")]),
+            Field("owner", "Owner role", "select", "",
+                  [(safe(r["title"], limit=30), r["key"]) for r in room.rows("roles")]),
             Field("step", "Runbook step", "select", running[0] if running else "",
                   [(safe(f"{s['id']} {s['title']}", limit=40), s["id"]) for s in room.steps()]),
         ], lambda v, done: app.write(commands.open_incident, v["title"], v["severity"], step=v["step"],
@@ -243,5 +245,7 @@ class BoardScreen(WarScreen):
         deciders = views.rollback_deciders(self.app.room)
         who = ", ".join(f"{person} ({title})" for person, title in deciders) or "nobody holds such a role"
         question = safe(f"Record a ROLLBACK decided by {values['decided_by']}?\n\n"
-                        f"Who may decide a rollback: {who}.\n\nIt stops the day; a mistaken entry can only be retracted, with a reason.", multiline=True, limit=1000)
+                        f"Who may decide a rollback: {who}.\n\n"
+                        "It stops the day; a mistaken entry can only be retracted, with a reason.",
+                        multiline=True, limit=1000)
         self.app.push_screen(ConfirmScreen(question), lambda yes: record() if yes else None)

@@ -113,7 +113,8 @@ class CommsScreen(WarScreen):
         messages = self.app.room.tables["messages"].values()
         self.messages_table.remove(self.messages_table.keys - {str(m["id"]) for m in messages if self._wanted(m)})
         self.messages_table.upsert(self._message_row(m) for m in messages if self._wanted(m))
-        self.messages_table.border_title = safe(f"Log: {self.audience}" if self.audience else "Log: every audience", limit=40)
+        self.messages_table.border_title = safe(f"Log: {self.audience}" if self.audience else "Log: every audience",
+                                                limit=40)
         self._show_text()
 
     def action_message(self) -> None:
@@ -124,7 +125,8 @@ class CommsScreen(WarScreen):
             return
         chosen = self.due.current_key or audiences[0]["key"]
         self.app.form("New message (a draft from the live state: edit it)", [
-            Field("audience", "Audience", "select", chosen, [(safe(a["title"], limit=30), a["key"]) for a in audiences]),
+            Field("audience", "Audience", "select", chosen,
+                  [(safe(a["title"], limit=30), a["key"]) for a in audiences]),
             Field("channel", "Channel (blank: the audience's own)"),
             Field("text", "Text", "text", visible(views.draft(room, self.app.now()))),
             Field("draft", "Keep as a draft (not sent yet)", "check", False),

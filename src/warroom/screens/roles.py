@@ -17,7 +17,8 @@ from ..widgets.text import safe
 from .base import WarScreen
 
 ROLE_COLUMNS = [Column("Role", "role", 16, fill=1), Column("Held by", "person", 14, fill=1),
-                Column("Contact", "contact", 14, fill=2), Column("Since", "since", 12), Column("Rollback", "rollback", 10)]
+                Column("Contact", "contact", 14, fill=2), Column("Since", "since", 12),
+                Column("Rollback", "rollback", 10)]
 HISTORY_COLUMNS = [Column("From", "from", 12), Column("To", "to", 12), Column("Person", "person", 18, fill=1),
                    Column("Contact", "contact", 20, fill=2)]
 

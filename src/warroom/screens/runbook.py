@@ -222,7 +222,8 @@ class RunbookScreen(WarScreen):
             Field("role", "Role", "select", (mine or step["signoff_roles"])[0], roles),
             Field("verdict", "Verdict", "select", "go", [("go", "go"), ("no-go", "no-go")]),
             Field("note", "Comment (a forced sign-off says why)"),
-            Field("force", "Force: I do not hold the role, or its dependencies are not done (recorded)", "check", False),
+            Field("force", "Force: I do not hold the role, or its dependencies are not done (recorded)", "check",
+                  False),
         ], lambda v, done: self.app.write(commands.signoff, step["id"], v["role"], v["verdict"],
                                           note=v["note"], force=v["force"], then=done))
 

@@ -16,8 +16,8 @@ from ..console.views import Delta
 from ..domain import timefmt
 from ..domain.events import CORRECTIONS
 from ..domain.timefmt import duration
-from ..store.reader import signed
 from ..store import commands
+from ..store.reader import signed
 from ..widgets.field import Field
 from ..widgets.journal_list import JournalList
 from ..widgets.keyed_table import Column, RowData

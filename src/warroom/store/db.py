@@ -7,7 +7,7 @@ import pwd
 import sqlite3
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .files import DamagedFile, StoreError, file_kind
@@ -70,7 +70,7 @@ def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
     whose import (~70 ms) would delay its first screen."""
     cursor = conn.execute(sql, params)
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 # -- creating a file -------------------------------------------------------------------------
@@ -110,10 +110,8 @@ def remove_created(path: Path) -> bool:
     if (found.st_dev, found.st_ino) not in _created:
         return False
     for suffix in ("-wal", "-shm", ""):
-        try:
+        with suppress(OSError):
             os.unlink(f"{path}{suffix}")
-        except OSError:
-            pass
     _created.discard((found.st_dev, found.st_ino))
     return True
 

@@ -191,7 +191,7 @@ def base(conn: sqlite3.Connection, scope: Scope) -> Board:
 def stored_rows(conn: sqlite3.Connection, table: str, where: str = "1", params: tuple = ()) -> list[dict]:
     cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", params)
     names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, values)) for values in cursor]
+    rows = [dict(zip(names, values, strict=True)) for values in cursor]
     for row in rows:
         row.pop("rev", None)
         for column in JSON_COLUMNS.get(table, ()):
@@ -219,10 +219,12 @@ def owned(board: Board, scope: Scope) -> dict[str, tuple[str, tuple, list[dict]]
             parts[name] = _among(key, keys, [rows[k] for k in keys if k in rows])
     if scope.incidents:
         parts["incident_updates"] = _among("incident", scope.incidents,
-                                           [u for u in board.incident_updates.values() if u["incident"] in scope.incidents])
+                                           [u for u in board.incident_updates.values()
+                                            if u["incident"] in scope.incidents])
     for table in ("notes", "kpi_readings"):
         if scope.logs:
-            parts[table] = _among("id", scope.logs, [r for r in getattr(board, table).values() if r["id"] in scope.logs])
+            parts[table] = _among("id", scope.logs,
+                                  [r for r in getattr(board, table).values() if r["id"] in scope.logs])
     parts["effects"] = _among("event", board.seen, effects(board, board.seen))
     return parts
 

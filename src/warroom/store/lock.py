@@ -14,6 +14,7 @@ import pwd
 import stat
 import struct
 import time
+from contextlib import suppress
 from pathlib import Path
 
 from .files import StoreError, file_kind, network_filesystem
@@ -48,10 +49,8 @@ def open_lock_file(path: Path, *, create: bool = True) -> int | None:
         except OSError:
             return None  # a directory we may not write to, a read-only filesystem
         else:
-            try:
+            with suppress(OSError):
                 os.fchmod(fd, 0o660)  # ours: the umask must not take the group's write away
-            except OSError:
-                pass
             return fd
     try:
         before = os.lstat(path)
@@ -203,7 +202,7 @@ class SoleHolder:
         self.db, self.insist = Path(db), insist
         self.fd: int | None = None
 
-    def __enter__(self) -> "SoleHolder":
+    def __enter__(self) -> SoleHolder:
         if not _OFD:
             return self
         fd = open_lock_file(lock_path(self.db))

@@ -9,9 +9,10 @@ import pwd
 import random
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ..domain import timefmt
 from ..domain.events import CORRECTIONS, Event, target_of
@@ -45,7 +46,7 @@ class Tx:
     """What a command's body sees: the connection inside the transaction and the event's facts."""
 
     conn: sqlite3.Connection
-    db: "sqlite_utils.Database"
+    db: sqlite_utils.Database
     rev: int
     happened_at: int
     recorded_at: int
@@ -93,7 +94,7 @@ class Store:
         self._turn = WriterQueue(self.path)
 
     @classmethod
-    def create(cls, path: str | Path, operator: str) -> "Store":
+    def create(cls, path: str | Path, operator: str) -> Store:
         path = Path(path)
         create_file(path)
         conn = connect(path)
@@ -107,14 +108,14 @@ class Store:
         self._turn.close()
         self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     @functools.cached_property
-    def db(self) -> "sqlite_utils.Database":
+    def db(self) -> sqlite_utils.Database:
         """sqlite-utils over the connection, loaded on first use (not before a console's
         first screen)."""
         import sqlite_utils

@@ -158,7 +158,7 @@ class JournalList(ScrollView, can_focus=True):
     def _strip(self, cells: Sequence[Text], width: int, look: str) -> Strip:
         line = Text(no_wrap=True, end="")
         left = width
-        for column, cell in zip(self.spec, cells):
+        for column, cell in zip(self.spec, cells, strict=False):
             size = min(left - 2 if column.fill else column.width, left - 2)  # a fill column takes the rest
             if size <= 0:
                 break

@@ -132,7 +132,7 @@ class KeyedTable(DataTable):
             self._order[row.key] = row.order
             return True
         self.get_cell(row.key, self.spec[0].key).order = row.order
-        for column, cell in zip(self.spec, cells):
+        for column, cell in zip(self.spec, cells, strict=False):
             if self.get_cell(row.key, column.key) != cell:
                 self.update_cell(row.key, column.key, cell)
         moved = self._order[row.key] != row.order
