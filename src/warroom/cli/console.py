@@ -25,7 +25,7 @@ def demo(click_ctx: click.Context, fresh: bool, minute: int) -> None:
     from ..demo_day import create_demo
 
     ctx: Context = click_ctx.obj
-    if click_ctx.parent.get_parameter_source("db") is click.core.ParameterSource.DEFAULT:
+    if click_ctx.find_root().get_parameter_source("db") is click.core.ParameterSource.DEFAULT:  # warroom --db
         ctx.db = DEMO_DB
     if fresh or not ctx.db.exists():
         make_room(ctx.db, force=True)

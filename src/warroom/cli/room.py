@@ -34,9 +34,9 @@ from .base import Context, guarded, json_option, moment, say, say_json
 @guarded
 def init(ctx: Context, plan: Path | None, demo: bool, force: int, at: str | None) -> None:
     """Create a war room file from a plan."""
-    if bool(plan) == demo:
+    if (plan is not None) == demo:
         raise click.UsageError("give a PLAN file or --demo (one of them)")
-    loaded = load_demo_plan() if demo else _load_or_exit(plan)
+    loaded = _load_or_exit(plan) if plan is not None else load_demo_plan()
     earliest = min((s.planned_start for s in loaded.steps), default=None)
     when = moment(at, timefmt.zone(loaded.timezone), earliest) if at else None
     aside = make_room(ctx.db, force)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .figures import planned_end
 from .kinds import Phase
@@ -26,7 +27,7 @@ class Clock:
     day_end: int
 
     @classmethod
-    def of(cls, golive: int, steps: Iterable[Mapping]) -> Clock:
+    def of(cls, golive: int, steps: Iterable[Mapping[str, Any]]) -> Clock:
         """The clock of a plan: from its first planned start to the planned end of its day."""
         steps = list(steps)
         day_ends = [planned_end(s) for s in steps if s["phase"] == Phase.DAY]
@@ -53,11 +54,13 @@ class Due:
 def _next(clock: Clock, cadence: Mapping[str, int], since: int) -> int | None:
     """When the update after one at `since` is owed: one cadence later, or sooner when a
     phase with a tighter cadence starts first (the day's updates start at H)."""
-    due, t = None, since
+    due: int | None = None
+    t: int | None = since
     while t is not None:
         minutes = cadence.get(clock.phase_at(t).value)
         if minutes:
-            due = min(due or t + minutes * MINUTE, t + minutes * MINUTE)
+            owed = t + minutes * MINUTE
+            due = owed if due is None else min(due, owed)
         t = clock.phase_end(t)
         if due is not None and t is not None and due <= t:
             break

@@ -1,6 +1,7 @@
 """Instants as a report shows them: in the display zone with UTC alongside."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ class Clockface:
         return f"{utc}{seconds}Z", f"{local}{seconds}{offset}"
 
     @staticmethod
-    def _shown(format_minute, ms: int) -> str:
+    def _shown(format_minute: Callable[[int], str], ms: int) -> str:
         """An instant no calendar can show (an old journal may hold one) is marked, not raised."""
         return format_minute(ms // MINUTE) if timefmt.in_range(ms) else timefmt.invalid(ms)
 

@@ -9,6 +9,7 @@ Journals written before this rule carry extra keys (`from`, `previous_severity`,
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 # action -> (entity, payload keys): the one list of what the journal may hold
 ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -46,7 +47,7 @@ class Event:
     action: str
     entity: str
     entity_id: str | None
-    payload: dict
+    payload: dict[str, Any]
     login: str | None = None  # the OS login that wrote it: set from schema 2 on
 
     @property
@@ -60,16 +61,24 @@ class Event:
         """'start' for 'step.start', the action itself when it has no dot."""
         return self.action.split(".", 1)[-1]
 
+    @property
+    def subject(self) -> str:
+        """The entity the event is about (its entity_id): every event but `init` names one, so
+        a journal row without it cannot apply (a ValueError, as for any payload that does not)."""
+        if self.entity_id is None:
+            raise ValueError(f"event {self.id} ({self.action}) names no {self.entity}")
+        return self.entity_id
+
     def at(self, happened_at: int) -> Event:
         return replace(self, happened_at=happened_at)
 
 
-def payload(event: Event) -> dict:
+def payload(event: Event) -> dict[str, Any]:
     """The payload in today's shape, whichever shape the journal wrote it in."""
     return payload_of(event.action, event.payload)
 
 
-def payload_of(action: str, p: dict) -> dict:
+def payload_of(action: str, p: dict[str, Any]) -> dict[str, Any]:
     """`payload` for an action and its parsed payload (a copy only when the shape is old)."""
     if "from" not in p and "forced" not in p:
         return p

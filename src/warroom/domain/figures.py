@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from . import timefmt
 from .kinds import IncidentStatus, Phase, StepStatus
 from .rules import SETTLED
 
+Row = Mapping[str, Any]  # a state table's row, by column name
+R = TypeVar("R", bound=Row)
 
-def planned_end(step: Mapping) -> int:
+
+def planned_end(step: Row) -> int:
     return step["planned_start"] + step["planned_duration"] * 1000
 
 
-def current_phase(steps: Iterable[Mapping], now: int, golive: int) -> Phase:
+def current_phase(steps: Iterable[Row], now: int, golive: int) -> Phase:
     """The phase on the clock: `before` until go-live, `day` from go-live until every `day`
     step is settled (however the `before` steps stand), `after` from then on."""
     if now < golive:
@@ -22,7 +26,7 @@ def current_phase(steps: Iterable[Mapping], now: int, golive: int) -> Phase:
     return Phase.DAY if day_open else Phase.AFTER
 
 
-def start_slip(step: Mapping, now: int) -> int | None:
+def start_slip(step: Row, now: int) -> int | None:
     """How late (ms) the step started, or is starting if it has not yet; None when on time."""
     status = StepStatus(step["status"])
     if status is StepStatus.SKIPPED:
@@ -35,7 +39,7 @@ def start_slip(step: Mapping, now: int) -> int | None:
     return slip if slip > 0 else None
 
 
-def end_slip(step: Mapping, now: int) -> int | None:
+def end_slip(step: Row, now: int) -> int | None:
     """How much later than planned the step ended (or, still open, is ending)."""
     status = StepStatus(step["status"])
     if status is StepStatus.SKIPPED:
@@ -45,7 +49,7 @@ def end_slip(step: Mapping, now: int) -> int | None:
     return slip if slip > 0 else None
 
 
-def is_late(step: Mapping, now: int) -> bool:
+def is_late(step: Row, now: int) -> bool:
     """Open past its planned end, or not started past its planned start, or ended late."""
     status = StepStatus(step["status"])
     if status in (StepStatus.PENDING, StepStatus.BLOCKED):
@@ -53,7 +57,7 @@ def is_late(step: Mapping, now: int) -> bool:
     return end_slip(step, now) is not None
 
 
-def pace(steps: list[dict]) -> float:
+def pace(steps: Iterable[Row]) -> float:
     """Actual over planned duration of the steps finished so far (1.0 before any)."""
     timed = [s for s in steps if s["status"] == StepStatus.DONE and s["started_at"] and s["ended_at"]]
     planned = sum(s["planned_duration"] * 1000 for s in timed)
@@ -61,12 +65,13 @@ def pace(steps: list[dict]) -> float:
     return max(actual / planned, 0.25) if planned else 1.0
 
 
-def projected_finish(steps: list[dict], now: int) -> int | None:
+def projected_finish(steps: Sequence[Row], now: int) -> int | None:
     """When the steps will be finished if the rest go at the pace seen so far, starting no
     earlier than planned, than now, or than the steps they depend on."""
     if not steps:
         return None
-    ratio, ends = pace(steps), {}
+    ratio = pace(steps)
+    ends: dict[str, int] = {}  # step -> when it ends
     for s in steps:
         status = StepStatus(s["status"])
         if status in SETTLED:
@@ -78,14 +83,14 @@ def projected_finish(steps: list[dict], now: int) -> int | None:
     return max(ends.values())
 
 
-def latest_decision(decisions: Iterable[Mapping]) -> Mapping | None:
+def latest_decision(decisions: Iterable[R]) -> R | None:
     """The decision in force: the last by when it happened, then by journal order (a
     decision typed in later with an earlier --at does not supersede a newer one)."""
     return max(decisions, key=lambda d: (d["happened_at"], d["id"]), default=None)
 
 
-def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | None, runbook: list[dict],
-            incidents: list[dict], decisions: list[dict], messages: int, events: int, now: int) -> dict:
+def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | None, runbook: Sequence[Row],
+            incidents: Sequence[Row], decisions: Sequence[Row], messages: int, events: int, now: int) -> dict[str, Any]:
     """The answer of `warroom status`, from the state tables or from a board rebuilt from the
     journal (`status --as-of`): one shape, whichever it comes from. Of the incidents, `total`
     and `by_severity` count every one opened so far, resolved or not; `open` and
@@ -117,9 +122,9 @@ def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | 
     }
 
 
-def _by_severity(incidents: list[dict]) -> dict:
+def _by_severity(incidents: Iterable[Row]) -> dict[str, int]:
     return {f"SEV{k}": v for k, v in sorted(_count(i["severity"] for i in incidents).items())}
 
 
-def _count(values) -> dict:
+def _count(values: Iterable[object]) -> dict[str, int]:
     return dict(Counter(str(v) for v in values))

@@ -1,7 +1,7 @@
 """What a person types into the war room, as pydantic models. Text is kept exactly as typed."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .kinds import (
     Better,
@@ -22,10 +22,10 @@ class Fact(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _bounded_text(cls, value, info):
+    def _bounded_text(cls, value: object, info: ValidationInfo) -> object:
         for text in value if isinstance(value, tuple) else (value,):
             if isinstance(text, str):
-                check_text(text, info.field_name)
+                check_text(text, info.field_name or "text")  # a field's validator always has a field name
         return value
 
 

@@ -11,8 +11,9 @@ fold. Rows are shaped like the state tables (without `rev`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import rules
 from .events import CORRECTIONS, Event, payload, target_of
@@ -26,6 +27,12 @@ from .kinds import (
     Verdict,
 )
 from .rules import RuleError
+
+if TYPE_CHECKING:  # pydantic's models: the console folds boards without loading pydantic
+    from .models import Assignment, Audience, Kpi, Risk, Role, Step
+
+StateRow = dict[str, Any]  # a row of a state table, by column name (without `rev`)
+Payload = dict[str, Any]  # an event's payload, in today's shape (events.payload)
 
 ENDED = frozenset({StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED})
 MITIGATED = frozenset({IncidentStatus.MITIGATED, IncidentStatus.RESOLVED})
@@ -58,6 +65,22 @@ class Correction:
     happened_at: int | None  # the corrected time (correct only)
 
 
+class PlanLike(Protocol):
+    """What a board reads of the plan it starts from: plan/loader.py's Plan, which the
+    domain does not import (the plan package stands on the domain)."""
+
+    name: str
+    timezone: str
+    golive: int  # ms UTC
+    source: str  # the plan file's text
+    roles: list[Role]
+    people: list[Assignment]
+    steps: list[Step]
+    risks: list[Risk]
+    audiences: list[Audience]
+    kpis: list[Kpi]
+
+
 def incident_number(ref: str) -> int:
     """'INC-12' -> 12."""
     return int(ref.removeprefix("INC-"))
@@ -68,22 +91,23 @@ class Board:
     step's from -> to, an incident's previous severity, a gate's state), as it was at the
     moment the event happened."""
 
-    def __init__(self, meta: dict, roles: dict, steps: dict, risks: dict, audiences: dict,
-                 kpis: dict, assignments: Iterable[dict]):
-        self.plan = None  # the plan it was started from, when folded from the journal
+    def __init__(self, meta: dict[str, str], roles: dict[str, StateRow], steps: dict[str, StateRow],
+                 risks: dict[str, StateRow], audiences: dict[str, StateRow], kpis: dict[str, StateRow],
+                 assignments: Iterable[StateRow]):
+        self.plan: PlanLike | None = None  # the plan it was started from, when folded from the journal
         self.meta, self.roles, self.steps, self.risks = meta, roles, steps, risks
         self.audiences, self.kpis = audiences, kpis
-        self.assignments = {a["id"]: a for a in assignments}
-        self.signoffs: dict[int, dict] = {}
-        self.incidents: dict[int, dict] = {}
-        self.incident_updates: dict[int, dict] = {}
-        self.decisions: dict[int, dict] = {}
-        self.messages: dict[int, dict] = {}
-        self.kpi_readings: dict[int, dict] = {}
-        self.notes: dict[int, dict] = {}
-        self.attempts: dict[str, list[dict]] = defaultdict(list)  # step -> each start and how it ended
+        self.assignments: dict[int, StateRow] = {a["id"]: a for a in assignments}
+        self.signoffs: dict[int, StateRow] = {}
+        self.incidents: dict[int, StateRow] = {}
+        self.incident_updates: dict[int, StateRow] = {}
+        self.decisions: dict[int, StateRow] = {}
+        self.messages: dict[int, StateRow] = {}
+        self.kpi_readings: dict[int, StateRow] = {}
+        self.notes: dict[int, StateRow] = {}
+        self.attempts: dict[str, list[dict[str, Any]]] = defaultdict(list)  # step -> each start and how it ended
         self.risk_fired_at: dict[str, int] = {}
-        self.effects: dict[int, dict] = {}
+        self.effects: dict[int, dict[str, Any]] = {}
         self.corrections: dict[int, list[Correction]] = defaultdict(list)
         self.seen: list[int] = []  # every event folded, retracted or not
         self.left_out: dict[int, str] = {}  # event id -> why it could not apply at its moment
@@ -93,6 +117,13 @@ class Board:
     @property
     def golive(self) -> int:
         return int(self.meta["golive"])
+
+    def starting_plan(self) -> PlanLike:
+        """The plan the board started from: a board folded from the whole journal has it (the
+        store's folds of one part start from the state tables, without it)."""
+        if self.plan is None:
+            raise JournalError("this board was not folded from the journal's init event: it has no plan")
+        return self.plan
 
     # -- folding -------------------------------------------------------------------------
     def fold(self, events: Iterable[Event], check_from: tuple[int, int] | None = None,
@@ -153,33 +184,34 @@ class Board:
             raise JournalError(f"event {event.id} ({event.action}) does not apply: {exc!r}") from None
 
     # -- runbook -------------------------------------------------------------------------
-    def _step(self, e: Event, p: dict, check: bool) -> None:
-        row, action, note = self.steps[e.entity_id], e.verb, p.get("note") or ""
+    def _step(self, e: Event, p: Payload, check: bool) -> None:
+        step_id = e.subject
+        row, action, note = self.steps[step_id], e.verb, p.get("note") or ""
         status = StepStatus(row["status"])
         if check:
-            target = rules.step_transition(e.entity_id, status, action, note)
+            target = rules.step_transition(step_id, status, action, note)
             if action == "done" and row["kind"] == StepKind.GATE:
-                raise RuleError(f"gate {e.entity_id} passes when every required role signs go "
-                                f"(warroom signoff {e.entity_id} ROLE go)")
+                raise RuleError(f"gate {step_id} passes when every required role signs go "
+                                f"(warroom signoff {step_id} ROLE go)")
         else:
             target = rules.STEP_ACTIONS[action][1]
-        forced = self._forced(f"step {e.entity_id} cannot start", self._start_obstacles(row), p, check) \
+        forced = self._forced(f"step {step_id} cannot start", self._start_obstacles(row), p, check) \
             if action == "start" else []
         if action == "start":
             row["started_at"] = e.happened_at
         if action == "reopen":
             row["started_at"] = None
-            self._verdicts.pop(e.entity_id, None)
+            self._verdicts.pop(step_id, None)
         row.update(status=target.value, ended_at=e.happened_at if target in ENDED else None,
                    reason=note or None, forced=int(bool(forced) or bool(row["forced"])))
         self._attempt(e, target, note)
         self.effects[e.id] = {"from": status.value, "to": target.value, "forced": forced}
 
-    def _unmet(self, row: dict) -> list[str]:
+    def _unmet(self, row: StateRow) -> list[str]:
         statuses = {s["id"]: StepStatus(s["status"]) for s in self.steps.values()}
         return rules.unmet_dependencies(row["depends_on"], statuses)
 
-    def _start_obstacles(self, row: dict) -> list[str]:
+    def _start_obstacles(self, row: StateRow) -> list[str]:
         unmet = self._unmet(row)
         obstacles = [f"waits for {', '.join(unmet)}"] if unmet else []
         if self.meta["hold"]:
@@ -187,7 +219,7 @@ class Board:
         return obstacles
 
     @staticmethod
-    def _forced(what: str, obstacles: list[str], p: dict, check: bool) -> list[str]:
+    def _forced(what: str, obstacles: list[str], p: Payload, check: bool) -> list[str]:
         """The obstacles a fact overrode; checked, a fact with obstacles needs force and a reason."""
         if obstacles and check and not p.get("force"):
             raise RuleError(f"{what}: {'; '.join(obstacles)} (--force with --note to override)")
@@ -196,17 +228,17 @@ class Board:
         return obstacles if p.get("force") else []
 
     def _attempt(self, e: Event, target: StepStatus, note: str) -> None:
-        attempts = self.attempts[e.entity_id]
+        attempts = self.attempts[e.subject]
         if target is StepStatus.IN_PROGRESS:
             attempts.append({"started_at": e.happened_at, "ended_at": None, "status": target.value, "note": note})
         elif attempts and attempts[-1]["ended_at"] is None and target in ENDED:
             attempts[-1].update(ended_at=e.happened_at, status=target.value, note=note or attempts[-1]["note"])
 
-    def _signoff(self, e: Event, p: dict, check: bool) -> None:
-        gate, role, verdict = self.steps[e.entity_id], p["role"], Verdict(p["verdict"])
+    def _signoff(self, e: Event, p: Payload, check: bool) -> None:
+        gate, role, verdict = self.steps[e.subject], p["role"], Verdict(p["verdict"])
         if check:
             _check_gate(gate, role)
-        obstacles = [] if self.holds(role, e.operator, e.happened_at) else [
+        obstacles: list[str] = [] if self.holds(role, e.operator, e.happened_at) else [
             f"{e.operator} does not hold {role}{self._held_by(role)}"]
         verdicts = self._verdicts[gate["id"]]
         verdicts[role] = verdict
@@ -232,10 +264,11 @@ class Board:
         return f" ({', '.join(holders)} does)" if holders else " (nobody does)"
 
     # -- incidents and risks -------------------------------------------------------------
-    def _open_incident(self, e: Event, p: dict, check: bool) -> None:
+    def _open_incident(self, e: Event, p: Payload, check: bool) -> None:
         self._add_incident(e, p["ref"], p["title"], p["severity"], p.get("owner"), p.get("step"), p.get("risk"))
 
-    def _add_incident(self, e: Event, ref: str, title: str, severity: int, owner, step, risk) -> None:
+    def _add_incident(self, e: Event, ref: str, title: str, severity: int, owner: str | None, step: str | None,
+                      risk: str | None) -> None:
         number = incident_number(ref)
         self.incidents[number] = {
             "number": number, "ref": ref, "title": title, "severity": severity,
@@ -243,8 +276,8 @@ class Board:
             "opened_at": e.happened_at, "mitigated_at": None, "resolved_at": None,
             "opened_by": e.operator, "recorded_at": e.recorded_at}
 
-    def _update_incident(self, e: Event, p: dict, check: bool) -> None:
-        row = self.incidents.get(incident_number(e.entity_id))
+    def _update_incident(self, e: Event, p: Payload, check: bool) -> None:
+        row = self.incidents.get(incident_number(e.subject))
         if row is None:
             raise RuleError(f"{e.entity_id} was not open yet at that time")
         current, target = IncidentStatus(row["status"]), p.get("status")
@@ -263,7 +296,7 @@ class Board:
         self.effects[e.id] = effect
 
     @staticmethod
-    def _move_incident(row: dict, current: IncidentStatus, target: IncidentStatus, at: int) -> None:
+    def _move_incident(row: StateRow, current: IncidentStatus, target: IncidentStatus, at: int) -> None:
         """Time to mitigate runs to the mitigation that held: a reopen forgets the last one."""
         if target in MITIGATED and row["mitigated_at"] is None:
             row["mitigated_at"] = at
@@ -271,22 +304,23 @@ class Board:
             row["mitigated_at"] = None
         row.update(status=target.value, resolved_at=at if target is IncidentStatus.RESOLVED else None)
 
-    def _trigger_risk(self, e: Event, p: dict, check: bool) -> None:
-        risk = self.risks[e.entity_id]
+    def _trigger_risk(self, e: Event, p: Payload, check: bool) -> None:
+        risk_id = e.subject
+        risk = self.risks[risk_id]
         if check:
-            rules.risk_trigger(e.entity_id, RiskStatus(risk["status"]))
+            rules.risk_trigger(risk_id, RiskStatus(risk["status"]))
         risk.update(status=RiskStatus.TRIGGERED.value, incident=p["incident"])
-        self.risk_fired_at[e.entity_id] = e.happened_at
-        self._add_incident(e, p["incident"], p["title"], p["severity"], p.get("owner"), p.get("step"), e.entity_id)
+        self.risk_fired_at[risk_id] = e.happened_at
+        self._add_incident(e, p["incident"], p["title"], p["severity"], p.get("owner"), p.get("step"), risk_id)
 
-    def _close_risk(self, e: Event, p: dict, check: bool) -> None:
-        risk = self.risks[e.entity_id]
+    def _close_risk(self, e: Event, p: Payload, check: bool) -> None:
+        risk = self.risks[e.subject]
         if check:
-            rules.risk_close(e.entity_id, RiskStatus(risk["status"]))
+            rules.risk_close(e.subject, RiskStatus(risk["status"]))
         risk.update(status=RiskStatus.CLOSED.value)
 
     # -- decisions and roles -------------------------------------------------------------
-    def _decide(self, e: Event, p: dict, check: bool) -> None:
+    def _decide(self, e: Event, p: Payload, check: bool) -> None:
         kind = DecisionKind(p["kind"])
         forced = kind is DecisionKind.ROLLBACK and not self.may_decide_rollback(p["decided_by"], e.happened_at)
         if forced and check and not p.get("force"):
@@ -306,7 +340,7 @@ class Board:
             self.meta["hold"] = ""
         self.effects[e.id] = {"forced": forced, "supersedes": self.decisions[e.id]["supersedes"]}
 
-    def _assign(self, e: Event, p: dict, check: bool) -> None:
+    def _assign(self, e: Event, p: Payload, check: bool) -> None:
         if check and p["role"] not in self.roles:
             raise RuleError(f"unknown role {p['role']!r}")
         current = next(iter(self.holders(p["role"])), None)
@@ -320,14 +354,14 @@ class Board:
         self.effects[e.id] = {"previous": current["person"] if current else None}
 
     # -- logs ----------------------------------------------------------------------------
-    def _message(self, e: Event, p: dict, check: bool) -> None:
+    def _message(self, e: Event, p: Payload, check: bool) -> None:
         sent = p["status"] == MessageStatus.SENT
         self.messages[p["id"]] = {
             "id": p["id"], "audience": p["audience"], "channel": p["channel"], "text": p["text"],
             "status": p["status"], "operator": e.operator, "happened_at": e.happened_at,
             "sent_at": e.happened_at if sent else None, "recorded_at": e.recorded_at}
 
-    def _send(self, e: Event, p: dict, check: bool) -> None:
+    def _send(self, e: Event, p: Payload, check: bool) -> None:
         row = self.messages.get(p["id"])
         if row is None:
             raise RuleError(f"message {p['id']} was not written yet at that time")
@@ -335,23 +369,23 @@ class Board:
             raise RuleError(f"message {p['id']} was already sent")
         row.update(status=MessageStatus.SENT.value, sent_at=e.happened_at)
 
-    def _kpi(self, e: Event, p: dict, check: bool) -> None:
+    def _kpi(self, e: Event, p: Payload, check: bool) -> None:
         self.kpi_readings[e.id] = {"id": e.id, "kpi": e.entity_id, "value": p["value"], "operator": e.operator,
                                    "happened_at": e.happened_at, "recorded_at": e.recorded_at}
 
-    def _note(self, e: Event, p: dict, check: bool) -> None:
+    def _note(self, e: Event, p: Payload, check: bool) -> None:
         self.notes[e.id] = {"id": e.id, "text": p["text"], "tags": list(p["tags"]), "operator": e.operator,
                             "happened_at": e.happened_at, "recorded_at": e.recorded_at}
 
     # -- reading -------------------------------------------------------------------------
-    def effect_of(self, event_id: int) -> dict:
+    def effect_of(self, event_id: int) -> dict[str, Any]:
         """What the event led to, and who corrected it since: what a timeline shows beside it."""
         effect = self.effects.get(event_id, {})
         if event_id not in self.corrections:
             return effect  # shared: readers do not change it
         return effect | {"corrected": [vars(c) for c in self.corrections[event_id]]}
 
-    def holders(self, role: str, at: int | None = None) -> list[dict]:
+    def holders(self, role: str, at: int | None = None) -> list[StateRow]:
         """Who holds `role` now in the fold (and, given `at`, had already started then: the
         plan's people hold from the plan's start)."""
         return [a for a in self.assignments.values() if a["role"] == role and a["ended_at"] is None
@@ -360,7 +394,7 @@ class Board:
     def holds(self, role: str, person: str, at: int | None = None) -> bool:
         return any(a["person"].casefold() == person.strip().casefold() for a in self.holders(role, at))
 
-    def rollback_deciders(self, at: int | None = None) -> list[dict]:
+    def rollback_deciders(self, at: int | None = None) -> list[StateRow]:
         return [a for r in sorted(self.roles.values(), key=lambda r: r["position"])
                 if r["may_decide_rollback"] for a in self.holders(r["key"], at)]
 
@@ -368,19 +402,19 @@ class Board:
         return any(a["person"].casefold() == person.strip().casefold() for a in self.rollback_deciders(at))
 
     @staticmethod
-    def from_plan(assignment: dict) -> bool:
+    def from_plan(assignment: StateRow) -> bool:
         """Whether the person holds the role from the plan (the plan's holders are
         numbered -1, -2, ... in plan order; the others by the event that assigned them)."""
         return assignment["id"] < 0
 
-    def incident_list(self) -> list[dict]:
+    def incident_list(self) -> list[StateRow]:
         return [self.incidents[n] for n in sorted(self.incidents)]
 
-    def in_force(self) -> dict | None:
+    def in_force(self) -> StateRow | None:
         return self.decisions.get(self.in_force_id) if self.in_force_id is not None else None
 
 
-def _check_gate(gate: dict, role: str) -> None:
+def _check_gate(gate: StateRow, role: str) -> None:
     if gate["kind"] != StepKind.GATE:
         raise RuleError(f"step {gate['id']} is a {gate['kind']}, not a gate: it takes no sign-off")
     if role not in gate["signoff_roles"]:
@@ -389,7 +423,7 @@ def _check_gate(gate: dict, role: str) -> None:
         raise RuleError(f"gate {gate['id']} was already {gate['status']} at that time")
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[[Board, Event, Payload, bool], None]] = {
     "step": Board._step, "gate.signoff": Board._signoff,
     "incident.open": Board._open_incident, "incident.update": Board._update_incident,
     "risk.trigger": Board._trigger_risk, "risk.close": Board._close_risk,
@@ -400,7 +434,7 @@ _HANDLERS = {
 
 
 # -- the war room before its first fact ----------------------------------------------------
-def initial(plan, init: Event) -> Board:
+def initial(plan: PlanLike, init: Event) -> Board:
     """The board a plan starts: every step pending, every risk watched, the plan's people
     holding their roles from `holders_from` (the plan's start, or `init --at`)."""
     p = init.payload
@@ -425,19 +459,20 @@ def initial(plan, init: Event) -> Board:
     return board
 
 
-def _step_row(s, i: int) -> dict:
+def _step_row(s: Step, i: int) -> StateRow:
     return {"id": s.id, "position": i, "title": s.title, "phase": s.phase.value, "kind": s.kind.value,
             "owner": s.owner, "planned_start": s.planned_start, "planned_duration": s.planned_duration,
             "depends_on": list(s.depends_on), "critical": int(s.critical), "instructions": s.instructions,
             "signoff_roles": list(s.signoff_roles), **PENDING_STEP}
 
 
-def _risk_row(r, i: int) -> dict:
+def _risk_row(r: Risk, i: int) -> StateRow:
     return {"id": r.id, "position": i, "title": r.title, "likelihood": r.likelihood, "impact": r.impact,
             "criticality": r.criticality.value, "mitigation": r.mitigation, "owner": r.owner,
             "steps": list(r.steps), **WATCHED_RISK}
 
 
 # what a fold resets before it replays a step's or a risk's events
-PENDING_STEP = {"status": StepStatus.PENDING.value, "started_at": None, "ended_at": None, "reason": None, "forced": 0}
-WATCHED_RISK = {"status": RiskStatus.WATCHING.value, "incident": None}
+PENDING_STEP: StateRow = {"status": StepStatus.PENDING.value, "started_at": None, "ended_at": None, "reason": None,
+                          "forced": 0}
+WATCHED_RISK: StateRow = {"status": RiskStatus.WATCHING.value, "incident": None}

@@ -77,6 +77,15 @@ def from_ms(ms: int, tz: ZoneInfo | timezone = UTC) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz)
 
 
+def utc_offset(moment: datetime) -> timedelta:
+    """How far an aware datetime (as from_ms gives) is ahead of UTC; a naive one has no offset
+    to give (a ValueError)."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError(f"{moment:%Y-%m-%d %H:%M} has no time zone")
+    return offset
+
+
 def show(ms: int, tz: ZoneInfo | timezone, pattern: str) -> str:
     """The instant in `tz` formatted with strftime's `pattern`, or marked as invalid."""
     return from_ms(ms, tz).strftime(pattern) if in_range(ms) else invalid(ms)
@@ -98,14 +107,14 @@ def wall_time(naive: datetime, tz: ZoneInfo, latest: int | None = None) -> datet
 
 def _gap(naive: datetime, tz: ZoneInfo, before: int, after: int) -> str:
     """Where the clocks jumped, found to the minute between an instant before and one after."""
-    offset = from_ms(before, tz).utcoffset()
+    offset = utc_offset(from_ms(before, tz))
     low, high = before // MINUTE, after // MINUTE
     while high - low > 1:
         middle = (low + high) // 2
-        low, high = (middle, high) if from_ms(middle * MINUTE, tz).utcoffset() == offset else (low, middle)
+        low, high = (middle, high) if utc_offset(from_ms(middle * MINUTE, tz)) == offset else (low, middle)
     jump = from_ms(high * MINUTE, tz)
     return (f"{naive:%H:%M} does not exist on {naive:%Y-%m-%d} in {tz.key}: clocks jumped from "
-            f"{jump - (jump.utcoffset() - offset):%H:%M} to {jump:%H:%M}")
+            f"{jump - (utc_offset(jump) - offset):%H:%M} to {jump:%H:%M}")
 
 
 def ambiguity(text: str, moment: int, tz: ZoneInfo) -> str | None:

@@ -80,7 +80,7 @@ def _incident_span(i: IncidentFacts, horizon: int) -> tuple[int, int]:
 
 def _ticks(axis: Axis, face: Clockface, bottom: int) -> list[str]:
     step = next((t for t in TICKS if (axis.end - axis.start) / t <= 12), TICKS[-1])
-    offset = int(timefmt.from_ms(axis.start, face.tz).utcoffset().total_seconds() * 1000)
+    offset = int(timefmt.utc_offset(timefmt.from_ms(axis.start, face.tz)).total_seconds() * 1000)
     first = ((axis.start + offset) // step + 1) * step - offset
     parts, day = [], None
     for t in range(first, axis.end, step):

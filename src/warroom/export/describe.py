@@ -5,18 +5,40 @@ people's text as typed; each renderer makes it inert for its format."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from ..domain import figures, timefmt
 from ..domain.events import payload_of
 from ..domain.numbers import format_number
-from ..domain.reducer import MITIGATED, Board, incident_number
+from ..domain.reducer import MITIGATED, Board, Payload, incident_number
 from ..domain.timefmt import duration
 from ..store.reader import Row
 
+K = TypeVar("K", str, int)  # a table's key
 STEP_VERBS = {"start": "started", "done": "done", "fail": "FAILED", "skip": "skipped",
               "block": "blocked", "unblock": "unblocked", "reopen": "reopened"}
+
+
+class Rows(Protocol):
+    """The war room's rows the sentences read: a Board, or the console's mirror of the tables."""
+
+    @property
+    def meta(self) -> Mapping[str, str]: ...
+
+    @property
+    def steps(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+    @property
+    def incidents(self) -> Mapping[int, Mapping[str, Any]]: ...
+
+    @property
+    def risks(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+    @property
+    def kpis(self) -> Mapping[str, Mapping[str, Any]]: ...
+
 
 
 @dataclass(frozen=True)
@@ -26,8 +48,8 @@ class Known:
     (event id -> its effect, see Board.effect_of), and every update that came late
     ((audience, sent at) -> how late, ms)."""
 
-    board: Board
-    effects: Mapping[int, dict]
+    board: Rows
+    effects: Mapping[int, dict[str, Any]]
     late: Mapping[tuple[str, int], int]
 
     @classmethod
@@ -35,33 +57,39 @@ class Known:
         return cls(board, _Effects(board), late)
 
 
-class _Effects(Mapping):
+class _Effects(Mapping[int, dict[str, Any]]):
     """A board's effects, looked up one event at a time."""
 
     def __init__(self, board: Board):
         self.board = board
 
-    def __getitem__(self, event_id: int) -> dict:
+    def __getitem__(self, event_id: int) -> dict[str, Any]:
         return self.board.effect_of(event_id)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self.board.seen)
 
     def __len__(self) -> int:
         return len(self.board.seen)
 
 
-def what(event: Row, known: Known, payload: dict | None = None) -> str:
+def what(event: Row, known: Known, payload: Payload | None = None) -> str:
     """The sentence; `payload` is the event's, when the caller has parsed it already. What
     the event led to (from -> to) is the fold's, as it was when the event happened; an event
     corrected since says so."""
     describe = _DESCRIBE.get(event.action) or _DESCRIBE.get(event.action.split(".", 1)[0])
+    if describe is None:  # an action this version does not know
+        return _as_stored(event)
     try:
         p = json.loads(event.payload) if payload is None else payload
         text = describe(event, payload_of(event.action, p), known)
-    except (TypeError, KeyError, ValueError, AttributeError):  # an unknown action, an altered payload
-        return f"{event.action} {event.entity} {event.entity_id or ''}: {event.payload}"
+    except (TypeError, KeyError, ValueError, AttributeError):  # an altered payload
+        return _as_stored(event)
     return text + corrected(known, event.id)
+
+
+def _as_stored(event: Row) -> str:
+    return f"{event.action} {event.entity} {event.entity_id or ''}: {event.payload}"
 
 
 def corrected(known: Known, event_id: int) -> str:
@@ -73,16 +101,16 @@ def corrected(known: Known, event_id: int) -> str:
     return "".join(marks)
 
 
-def known_time(board: Board, ms: int) -> str:
+def known_time(board: Rows, ms: int) -> str:
     tz = timefmt.zone(board.meta["timezone"])
     return timefmt.from_ms(ms, tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _init(e: Row, p: dict, known: Known) -> str:
+def _init(e: Row, p: Payload, known: Known) -> str:
     return f"War room created from its plan: {p['name']} ({p['steps']} steps, {p['roles']} roles)"
 
 
-def _step(e: Row, p: dict, known: Known) -> str:
+def _step(e: Row, p: Payload, known: Known) -> str:
     action = e.action.split(".", 1)[1]
     text = f"Step {_step_name(known.board, e.entity_id)}: {STEP_VERBS[action]}{_slip(e, action, known.board)}"
     forced = _effect(known, e.id).get("forced")
@@ -91,12 +119,12 @@ def _step(e: Row, p: dict, known: Known) -> str:
     return text + _note(p.get("note"))
 
 
-def _effect(known: Known, event_id: int) -> dict:
+def _effect(known: Known, event_id: int) -> dict[str, Any]:
     return known.effects.get(event_id) or {}
 
 
-def _slip(e: Row, action: str, board: Board) -> str:
-    step = board.steps.get(e.entity_id)
+def _slip(e: Row, action: str, board: Rows) -> str:
+    step = _named(board.steps, e.entity_id)
     if step is None or action not in ("start", "done", "fail"):
         return ""
     if action == "start":
@@ -106,23 +134,23 @@ def _slip(e: Row, action: str, board: Board) -> str:
     return f", {duration(late)} after its planned end" if late > 0 else ""
 
 
-def _signoff(e: Row, p: dict, known: Known) -> str:
+def _signoff(e: Row, p: Payload, known: Known) -> str:
     effect = _effect(known, e.id)
     forced = f" — FORCED past: {'; '.join(effect['forced'])}" if effect.get("forced") else ""
     return (f"Gate {_step_name(known.board, e.entity_id)}: {p['role']} signed {p['verdict'].upper()}"
             f"{_note(p['note'])} — gate {effect.get('gate_state', 'not passed')}{forced}")
 
 
-def _incident_open(e: Row, p: dict, known: Known) -> str:
+def _incident_open(e: Row, p: Payload, known: Known) -> str:
     links = [f"{k} {p[k]}" for k in ("step", "risk", "owner") if p.get(k)]
     return f"{p['ref']} opened, SEV{p['severity']}: {p['title']}" + (f" ({', '.join(links)})" if links else "")
 
 
-def _incident_update(e: Row, p: dict, known: Known) -> str:
+def _incident_update(e: Row, p: Payload, known: Known) -> str:
     changes, effect = [], _effect(known, e.id)
     if p.get("status") and effect:
         changes.append(f"{effect['from']} → {effect['status']}")
-        incident = known.board.incidents.get(incident_number(e.entity_id))
+        incident = known.board.incidents.get(incident_number(_subject(e)))
         if effect["status"] in MITIGATED and incident:
             changes[-1] += f", {duration(e.happened_at - incident['opened_at'])} after it opened"
     if p.get("severity") and effect:
@@ -132,17 +160,17 @@ def _incident_update(e: Row, p: dict, known: Known) -> str:
     return f"{e.entity_id} update: {', '.join(changes) or 'note'}" + _note(p.get("note"))
 
 
-def _risk_trigger(e: Row, p: dict, known: Known) -> str:
+def _risk_trigger(e: Row, p: Payload, known: Known) -> str:
     return f"Risk {e.entity_id} FIRED; {p['incident']} opened, SEV{p['severity']}: {p['title']}" + _note(p["note"])
 
 
-def _risk_close(e: Row, p: dict, known: Known) -> str:
-    risk = known.board.risks.get(e.entity_id)
+def _risk_close(e: Row, p: Payload, known: Known) -> str:
+    risk = _named(known.board.risks, e.entity_id)
     title = f": {risk['title']}" if risk else ""
     return f"Risk {e.entity_id} closed{title}" + _note(p["note"])
 
 
-def _decision(e: Row, p: dict, known: Known) -> str:
+def _decision(e: Row, p: Payload, known: Known) -> str:
     about = [f"{k} {p[k]}" for k in ("step", "incident") if p.get(k)]
     text = f"Decision {p['kind'].upper()} by {p['decided_by']}: {p['rationale']}"
     text += f" ({', '.join(about)})" if about else ""
@@ -150,7 +178,7 @@ def _decision(e: Row, p: dict, known: Known) -> str:
     return text + (" — FORCED: the decider holds no role that may decide a rollback" if forced else "")
 
 
-def _assign(e: Row, p: dict, known: Known) -> str:
+def _assign(e: Row, p: Payload, known: Known) -> str:
     contact = f" (contact: {p['contact']})" if p["contact"] else ""
     previous = _effect(known, e.id).get("previous")
     if previous:
@@ -158,7 +186,7 @@ def _assign(e: Row, p: dict, known: Known) -> str:
     return f"Role {p['role']} given to {p['person']}{contact}"
 
 
-def _comm(e: Row, p: dict, known: Known) -> str:
+def _comm(e: Row, p: Payload, known: Known) -> str:
     audience = p["audience"]
     late = known.late.get((audience, e.happened_at))
     lateness = f", {duration(late)} late against the cadence" if late else ""
@@ -169,32 +197,44 @@ def _comm(e: Row, p: dict, known: Known) -> str:
     return f"Message {p['id']} sent to {audience} ({p['channel']}){lateness}: {p['text']}"
 
 
-def _kpi(e: Row, p: dict, known: Known) -> str:
-    kpi = known.board.kpis.get(e.entity_id, {})
+def _kpi(e: Row, p: Payload, known: Known) -> str:
+    kpi = _named(known.board.kpis, e.entity_id) or {}
     return f"KPI {e.entity_id} = {format_number(p['value'], kpi.get('unit') or '')}"
 
 
-def _note_event(e: Row, p: dict, known: Known) -> str:
+def _note_event(e: Row, p: Payload, known: Known) -> str:
     tags = f" ({', '.join(p['tags'])})" if p["tags"] else ""
     return f"Note{tags}: {p['text']}"
 
 
-def _correction(e: Row, p: dict, known: Known) -> str:
+def _correction(e: Row, p: Payload, known: Known) -> str:
     if e.action == "retract":
         return f"Correction: #{p['event']} did not happen — {p['why']}"
     return f"Correction: #{p['event']} happened at {known_time(known.board, p['happened_at'])} — {p['why']}"
 
 
-def _step_name(board: Board, step_id: str) -> str:
-    step = board.steps.get(step_id)
-    return f"{step_id} ({step['title']})" if step else step_id
+def _step_name(board: Rows, step_id: str | None) -> str:
+    step = _named(board.steps, step_id)
+    return f"{step_id} ({step['title']})" if step else str(step_id)
+
+
+def _named(rows: Mapping[K, Mapping[str, Any]], key: K | None) -> Mapping[str, Any] | None:
+    """The row an event names; none when it names none (an altered journal's event)."""
+    return rows.get(key) if key is not None else None
+
+
+def _subject(e: Row) -> str:
+    """The entity an event must name to be described (an altered journal's may name none)."""
+    if e.entity_id is None:
+        raise ValueError(f"event {e.id} names no {e.entity}")
+    return e.entity_id
 
 
 def _note(note: str | None) -> str:
     return f" — {note}" if note else ""
 
 
-_DESCRIBE = {
+_DESCRIBE: dict[str, Callable[[Row, Payload, Known], str]] = {
     "init": _init, "step": _step, "gate.signoff": _signoff,
     "incident.open": _incident_open, "incident.update": _incident_update,
     "risk.trigger": _risk_trigger, "risk.close": _risk_close, "decision": _decision,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .facts import Facts
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class Alert:
 class Chart:
     """The planned vs actual chart; drawn where a format can (HTML)."""
 
-    facts: object
+    facts: Facts
 
 
 Block = Heading | Paragraph | Pairs | Bullets | Table | Log | Listing | Alert | Chart

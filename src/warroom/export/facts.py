@@ -230,19 +230,19 @@ def prompts(facts: Facts, face: Clockface) -> list[str]:
 
 
 def _slips(facts: Facts, face: Clockface) -> Iterator[str]:
-    slipped = sorted((s for s in facts.steps if s.end_slip), key=lambda s: -s.end_slip)
-    for s in slipped[:TOP]:
-        yield (f"Step {s.step['id']} ({s.step['title']}) {_how_late(s, face)}. "
+    slipped = sorted(((s.end_slip, s) for s in facts.steps if s.end_slip), key=lambda slip: -slip[0])
+    for end_slip, s in slipped[:TOP]:
+        yield (f"Step {s.step['id']} ({s.step['title']}) {_how_late(s, end_slip, face)}. "
                "What held it up, and was the plan realistic?")
 
 
-def _how_late(s: StepFacts, face: Clockface) -> str:
+def _how_late(s: StepFacts, end_slip: int, face: Clockface) -> str:
     """A step never started is not 'running': say when it was planned to start."""
     if s.step["started_at"] is None:
         return f"has not started (planned {face.at(s.step['planned_start'])})"
     started = f" (it started {duration(s.start_slip)} late)" if s.start_slip else ""
     ended = "ended" if s.step["ended_at"] is not None else "is running"
-    return f"{ended} {duration(s.end_slip)} later than planned{started}"
+    return f"{ended} {duration(end_slip)} later than planned{started}"
 
 
 def _failures(facts: Facts) -> Iterator[str]:

@@ -50,10 +50,7 @@ class Report:
     @property
     def warning(self) -> str | None:
         """What every format says first when the journal failed verification."""
-        if not self.problems:
-            return None
-        return (f"WARNING: THIS JOURNAL FAILED VERIFICATION ({len(self.problems)} problem(s)). It may have "
-                "been altered after the fact: do not trust this export until `warroom verify` is explained.")
+        return failed_verification(self.problems) if self.problems else None
 
     @cached_property
     def facts(self) -> Facts:
@@ -67,11 +64,17 @@ class Report:
         return Known.of(self.board, late)
 
 
+def failed_verification(problems: list[str]) -> str:
+    """The warning over an export of a journal that failed verification."""
+    return (f"WARNING: THIS JOURNAL FAILED VERIFICATION ({len(problems)} problem(s)). It may have "
+            "been altered after the fact: do not trust this export until `warroom verify` is explained.")
+
+
 def prepare(store: Store, options: Options, now: int) -> Report:
     """Rebuild the board from the journal; call inside reader.snapshot(store.conn)."""
     as_of = options.as_of if options.as_of is not None else options.until
     board = journal_board(store.conn, as_of, logs=False)
     until = min((t for t in (options.until, as_of) if t is not None), default=None)
-    tz = timefmt.zone(options.tz or board.plan.timezone)
+    tz = timefmt.zone(options.tz or board.starting_plan().timezone)
     return Report(store, board, Clockface(tz), Span(options.since, until), as_of,
                   as_of if as_of is not None else now, now)

@@ -6,7 +6,6 @@ import re
 from functools import lru_cache
 from typing import TextIO
 
-from ..domain.clockface import Clockface
 from ..domain.visible import HIDDEN_CHARS, visible
 from ..domain.visible import html_text as esc
 from .chart import svg
@@ -124,17 +123,17 @@ def render(report: Report, out: TextIO) -> None:
               f'<meta name="generator" content="warroom export">\n'
               f"<title>{esc('Go-live report: ' + report.board.meta['name'])}</title>\n"
               f"<style>{STYLE}</style>\n</head>\n<body>\n")
-    writer = _Writer(out, report.face)
-    with Spools(report, writer) as writer.spools:
+    writer = _Writer(out, report)
+    with writer.spools:
         for block in document(report):
             writer.block(block)
     out.write("</body>\n</html>\n")
 
 
 class _Writer:
-    def __init__(self, out: TextIO, face: Clockface):
-        self.out, self.face = out, face
-        self.spools: Spools | None = None
+    def __init__(self, out: TextIO, report: Report):
+        self.out, self.face = out, report.face
+        self.spools = Spools(report, self)  # the listings, written in this format
 
     def block(self, block: Block) -> None:
         getattr(self, f"_{type(block).__name__.lower()}")(block)

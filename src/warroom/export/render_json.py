@@ -47,6 +47,7 @@ def render(report: Report, out: TextIO) -> None:
 
 def _head(report: Report) -> dict:
     facts, board = report.facts, report.board
+    plan = board.starting_plan()
     last = head(report.conn)
     verification = {"ok": not report.problems, "problems": report.problems,
                     "head": {"event": last[0], "hash": last[1]} if last else None}
@@ -55,10 +56,10 @@ def _head(report: Report) -> dict:
     return {
         "schema": SCHEMA, "version": VERSION, "verification": verification,
         "exported": {"by": report.store.operator, "at": report.exported_at, "file": str(report.store.path)},
-        "warroom": {"name": board.meta["name"], "timezone": board.plan.timezone, "golive": board.golive},
+        "warroom": {"name": board.meta["name"], "timezone": plan.timezone, "golive": board.golive},
         "window": {"as_of": report.as_of, "horizon": facts.horizon, "since": report.span.since,
                    "until": report.span.until, "display_timezone": report.face.zone_name},
-        "plan": board.plan.source,
+        "plan": plan.source,
         "state": _state(facts),
         "facts": _facts(facts),
         "retrospective": {"prompts": prompts(facts, report.face)},

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TextIO
 
-from ..domain.clockface import Clockface
 from ..domain.visible import HIDDEN_CHARS, visible
 from .document import (
     Alert,
@@ -58,16 +57,16 @@ def leading(value: Text) -> str:
 
 
 def render(report: Report, out: TextIO) -> None:
-    writer = _Writer(out, report.face)
-    with Spools(report, writer) as writer.spools:
+    writer = _Writer(out, report)
+    with writer.spools:
         for block in document(report):
             writer.block(block)
 
 
 class _Writer:
-    def __init__(self, out: TextIO, face: Clockface):
-        self.out, self.face = out, face
-        self.spools: Spools | None = None
+    def __init__(self, out: TextIO, report: Report):
+        self.out, self.face = out, report.face
+        self.spools = Spools(report, self)  # the listings, written in this format
 
     def block(self, block: Block) -> None:
         method = getattr(self, f"_{type(block).__name__.lower()}")

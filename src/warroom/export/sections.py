@@ -24,7 +24,7 @@ from .document import (
     Text,
 )
 from .facts import STOPS, AudienceFacts, Facts, KpiFacts, StepFacts, median, prompts
-from .read import Report
+from .read import Report, failed_verification
 
 STATUS_TONES = {StepStatus.FAILED: "bad", StepStatus.BLOCKED: "warn", StepStatus.DONE: "good"}
 MAX_LISTED_PROBLEMS = 20
@@ -48,7 +48,7 @@ def broken_journal(report: Report) -> Alert:
     problems = report.problems
     shown = problems[:MAX_LISTED_PROBLEMS]
     more = [f"... and {len(problems) - len(shown)} more"] if len(problems) > len(shown) else []
-    return Alert(report.warning, [*shown, *more])
+    return Alert(failed_verification(problems), [*shown, *more])
 
 
 def header(report: Report) -> Iterator[Block]:
@@ -251,7 +251,8 @@ def _step_counts(counts: dict[str, int]) -> str:
 
 
 def _spread(values: list[int]) -> str:
-    return f"{duration(median(values))}, {duration(max(values))}" if values else ""
+    middle = median(values)  # None for no values
+    return f"{duration(middle)}, {duration(max(values))}" if middle is not None else ""
 
 
 def _after(ms: int | None) -> str:

@@ -5,6 +5,7 @@ writing the report, so both run at once). The report is written assuming an inta
 a broken one's warning must come first, so it is then written again."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -159,7 +160,8 @@ def _destination(out: Path | None, force: bool = False) -> Iterator[TextIO]:
 
 
 def _standard_output() -> Iterator[TextIO]:
-    sys.stdout.reconfigure(encoding="utf-8", newline="")
+    if isinstance(sys.stdout, io.TextIOWrapper):  # not a stream a caller put in its place (io.StringIO)
+        sys.stdout.reconfigure(encoding="utf-8", newline="")
     try:
         yield sys.stdout
         sys.stdout.flush()

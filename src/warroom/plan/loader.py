@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..domain import timefmt
 from ..domain.kinds import StepKind
@@ -106,7 +107,7 @@ def _validate(document: Document, model, data, where: Path_):
         return None
 
 
-def _from_pydantic(document: Document, model, prefix: Path_, error: dict) -> Problem:
+def _from_pydantic(document: Document, model: type[BaseModel], prefix: Path_, error: ErrorDetails) -> Problem:
     where = prefix + tuple(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -145,7 +146,8 @@ class _Checker:
             self._unique(section, key)
         steps = self._steps(tz, golive, roles, step_ids)
         self._cycles()
-        people, holders = [], {}
+        people: list[Assignment] = []
+        holders: dict[str, str] = {}  # role -> its holder
         for i, person in self.valid["people"]:
             self._ref(roles, person.role, ("people", i, "role"), "role")
             if not person.name.strip():

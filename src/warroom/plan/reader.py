@@ -15,6 +15,7 @@ import re
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.error import Mark
 from yaml.reader import Reader
 
 from .problems import Path_, PlanError, Problem, dotted, shown
@@ -53,8 +54,8 @@ class _Alias(yaml.Node):
 
     id = "alias"
 
-    def __init__(self, target: yaml.Node, name: str, start_mark, end_mark):
-        super().__init__(None, target, start_mark, end_mark)
+    def __init__(self, target: yaml.Node, name: str, start_mark: Mark, end_mark: Mark):
+        super().__init__(target.tag, target, start_mark, end_mark)  # the tag of what it stands for
         self.name = name
 
 
@@ -99,7 +100,7 @@ def line_column(text: str, index: int) -> tuple[int, int]:
     return len(breaks) + 1, len(before[start:].replace("\ufeff", "")) + 1
 
 
-def _at(mark) -> tuple[int, int]:
+def _at(mark: Mark) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
@@ -153,7 +154,7 @@ class Document:
     def _refuse_unprintable(self) -> None:
         """Raw control characters (and the few others YAML refuses), each located: PyYAML
         would stop at the first with no line or column."""
-        found = []
+        found: list[Problem] = []
         for match in _NOT_PRINTABLE.finditer(self.text):
             if len(found) == MAX_CONTROL_REPORTS:
                 found.append(Problem(self.filename, *self._line_column(match.start()), "yaml",
@@ -265,6 +266,8 @@ class Document:
             if node.tag != SEQ:
                 self._problem(node, where, _unknown_tag(node.tag))
             return [self._value(item, (*where, i), through) for i, item in enumerate(node.value)]
+        if not isinstance(node, yaml.ScalarNode):  # not reached: the composer makes only these three
+            raise TypeError(f"not a YAML node: {node!r}")
         return self._scalar(node, where)
 
     def _pairs(self, node: yaml.MappingNode, where: Path_, through: tuple[int, ...], quiet: bool = False):

@@ -1,12 +1,15 @@
 """The write commands. Each checks what only the present can tell (the names it refers to
 exist, the text can be stored) and says which fact to record; Store.write folds that fact
 into the war room at the moment it happened (domain/reducer.py judges it there and against
-every later fact) and records it, in one immediate transaction."""
+every later fact) and records it, in one immediate transaction.
+
+The pydantic models of typed input are imported by the commands that use them, not here:
+importing pydantic costs ~100 ms that a console should not spend before its first screen."""
 from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..domain.events import CORRECTIONS
 from ..domain.kinds import (
@@ -17,10 +20,10 @@ from ..domain.kinds import (
     check_text,
     severity_for_impact,
 )
-from ..domain.reducer import initial
+from ..domain.reducer import Board, initial
 from ..domain.rules import STEP_ACTIONS, RuleError
 from . import fold
-from .store import Change, Store, Tx
+from .store import Answer, Change, Store, Tx
 
 if TYPE_CHECKING:
     from ..plan.loader import Plan
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
 OPENING = ("incident.open", "risk.trigger")
 
 
-def init(store: Store, plan: Plan, at: int | None = None) -> dict:
+def init(store: Store, plan: Plan, at: int | None = None) -> Answer:
     def body(tx: Tx) -> Change:
         if tx.one("SELECT 1 AS x FROM events LIMIT 1"):
             raise RuleError(f"{store.path} already holds a war room")
@@ -43,7 +46,7 @@ def init(store: Store, plan: Plan, at: int | None = None) -> dict:
 
 # -- runbook -------------------------------------------------------------------------------
 def step(store: Store, action: str, step_id: str, note: str | None = None,
-         force: bool = False, at: int | None = None) -> dict:
+         force: bool = False, at: int | None = None) -> Answer:
     note = check_text(note or "", "note")
     if action not in STEP_ACTIONS:
         raise RuleError(f"unknown step action {action!r}")
@@ -56,7 +59,7 @@ def step(store: Store, action: str, step_id: str, note: str | None = None,
 
 
 def signoff(store: Store, gate: str, role: str, verdict: str, note: str | None = None,
-            force: bool = False, at: int | None = None) -> dict:
+            force: bool = False, at: int | None = None) -> Answer:
     verdict = Verdict(verdict)
     note = check_text(note or "", "note")
 
@@ -70,8 +73,10 @@ def signoff(store: Store, gate: str, role: str, verdict: str, note: str | None =
 
 # -- incidents and risks ------------------------------------------------------------------
 def open_incident(store: Store, title: str, severity: int, step: str | None = None,
-                  risk: str | None = None, owner: str | None = None, at: int | None = None) -> dict:
-    new = _models().NewIncident(title=title, severity=severity, step=step, risk=risk, owner=owner)
+                  risk: str | None = None, owner: str | None = None, at: int | None = None) -> Answer:
+    from ..domain.models import NewIncident
+
+    new = NewIncident(title=title, severity=severity, step=step, risk=risk, owner=owner)
 
     def body(tx: Tx) -> Change:
         _check_refs(tx, step=new.step, risk=new.risk, role=new.owner)
@@ -83,12 +88,12 @@ def open_incident(store: Store, title: str, severity: int, step: str | None = No
 
 def _next_incident(tx: Tx) -> str:
     """INC-n, numbered in the order incidents were recorded (a retracted one keeps its number)."""
-    count = tx.one(f"SELECT COUNT(*) AS n FROM events WHERE action IN {OPENING}")["n"]
+    count: int = tx.run(f"SELECT COUNT(*) FROM events WHERE action IN {OPENING}").fetchone()[0]
     return f"INC-{count + 1}"
 
 
 def update_incident(store: Store, ref: str, status: str | None = None, severity: int | None = None,
-                    note: str | None = None, title: str | None = None, at: int | None = None) -> dict:
+                    note: str | None = None, title: str | None = None, at: int | None = None) -> Answer:
     note = check_text(note or "", "note")
     if title is not None and not check_text(title, "title").strip():
         raise RuleError("title must not be empty")
@@ -102,21 +107,23 @@ def update_incident(store: Store, ref: str, status: str | None = None, severity:
         row = _incident(tx, ref)
         payload = {"status": status, "severity": severity, "title": title, "note": note}
 
-        def result(board) -> dict:
+        def result(board: Board) -> Answer:
             now = board.incidents[row["number"]]
             return {"incident": row["ref"], "status": now["status"], "severity": now["severity"]}
         return Change("incident.update", "incident", row["ref"], payload, result)
     return store.write(body, at)
 
 
-def trigger_risk(store: Store, risk_id: str, note: str | None = None, at: int | None = None) -> dict:
+def trigger_risk(store: Store, risk_id: str, note: str | None = None, at: int | None = None) -> Answer:
+    from ..domain.models import NewIncident
+
     note = check_text(note or "", "note")
 
     def body(tx: Tx) -> Change:
         row = _get(tx, "risks", "id", risk_id, "risk")
         ref = _next_incident(tx)
-        new = _models().NewIncident(title=f"Risk fired: {row['title']}", severity=severity_for_impact(row["impact"]),
-                                    owner=row["owner"], risk=risk_id, step=_step_at_risk(tx, row["steps"]))
+        new = NewIncident(title=f"Risk fired: {row['title']}", severity=severity_for_impact(row["impact"]),
+                          owner=row["owner"], risk=risk_id, step=_step_at_risk(tx, row["steps"]))
         payload = {"incident": ref, "severity": new.severity, "title": new.title, "note": note,
                    "owner": new.owner, "step": new.step}
         return Change("risk.trigger", "risk", risk_id, payload, lambda board: {"risk": risk_id, "incident": ref})
@@ -132,7 +139,7 @@ def _step_at_risk(tx: Tx, linked_json: str) -> str | None:
     return next((s for s in linked if s in running), linked[0] if linked else None)
 
 
-def close_risk(store: Store, risk_id: str, note: str | None = None, at: int | None = None) -> dict:
+def close_risk(store: Store, risk_id: str, note: str | None = None, at: int | None = None) -> Answer:
     note = check_text(note or "", "note")
 
     def body(tx: Tx) -> Change:
@@ -143,8 +150,11 @@ def close_risk(store: Store, risk_id: str, note: str | None = None, at: int | No
 
 # -- decisions, roles, comms, KPIs, notes --------------------------------------------------
 def decide(store: Store, kind: str, decided_by: str, rationale: str, step: str | None = None,
-           incident: str | None = None, force: bool = False, at: int | None = None) -> dict:
-    new = _models().NewDecision(kind=kind, decided_by=decided_by, rationale=rationale, step=step, incident=incident)
+           incident: str | None = None, force: bool = False, at: int | None = None) -> Answer:
+    from ..domain.models import NewDecision
+
+    new = NewDecision.model_validate(  # `kind` as typed: the model refuses what is not a decision's kind
+        {"kind": kind, "decided_by": decided_by, "rationale": rationale, "step": step, "incident": incident})
 
     def body(tx: Tx) -> Change:
         _check_refs(tx, step=new.step)
@@ -159,8 +169,10 @@ def decide(store: Store, kind: str, decided_by: str, rationale: str, step: str |
     return store.write(body, at)
 
 
-def assign(store: Store, role: str, person: str, contact: str = "", at: int | None = None) -> dict:
-    new = _models().Assignment(role=role, person=person, contact=contact)
+def assign(store: Store, role: str, person: str, contact: str = "", at: int | None = None) -> Answer:
+    from ..domain.models import Assignment
+
+    new = Assignment(role=role, person=person, contact=contact)
 
     def body(tx: Tx) -> Change:
         _get(tx, "roles", "key", role, "role")
@@ -170,9 +182,11 @@ def assign(store: Store, role: str, person: str, contact: str = "", at: int | No
 
 
 def log_message(store: Store, audience: str, text: str, channel: str | None = None,
-                draft: bool = False, at: int | None = None) -> dict:
-    new = _models().NewMessage(audience=audience, text=text, channel=channel,
-                               status=MessageStatus.DRAFT if draft else MessageStatus.SENT)
+                draft: bool = False, at: int | None = None) -> Answer:
+    from ..domain.models import NewMessage
+
+    new = NewMessage(audience=audience, text=text, channel=channel,
+                     status=MessageStatus.DRAFT if draft else MessageStatus.SENT)
 
     def body(tx: Tx) -> Change:
         row = _get(tx, "audiences", "key", audience, "audience")
@@ -181,7 +195,7 @@ def log_message(store: Store, audience: str, text: str, channel: str | None = No
     return store.write(body, at)
 
 
-def send_message(store: Store, message_id: int, at: int | None = None) -> dict:
+def send_message(store: Store, message_id: int, at: int | None = None) -> Answer:
     def body(tx: Tx) -> Change:
         row = _get(tx, "messages", "id", message_id, "message")
         payload = {"audience": row["audience"], "channel": row["channel"], "id": message_id}
@@ -189,7 +203,7 @@ def send_message(store: Store, message_id: int, at: int | None = None) -> dict:
     return store.write(body, at)
 
 
-def record_kpi(store: Store, kpi: str, value: float, at: int | None = None) -> dict:
+def record_kpi(store: Store, kpi: str, value: float, at: int | None = None) -> Answer:
     if not math.isfinite(value):
         raise RuleError(f"a KPI reading must be a finite number, not {value}")
 
@@ -199,8 +213,10 @@ def record_kpi(store: Store, kpi: str, value: float, at: int | None = None) -> d
     return store.write(body, at)
 
 
-def note(store: Store, text: str, tags: tuple[str, ...] = (), at: int | None = None) -> dict:
-    new = _models().NewNote(text=text, tags=tuple(tags))
+def note(store: Store, text: str, tags: tuple[str, ...] = (), at: int | None = None) -> Answer:
+    from ..domain.models import NewNote
+
+    new = NewNote(text=text, tags=tuple(tags))
 
     def body(tx: Tx) -> Change:
         payload = {"text": new.text, "tags": list(new.tags)}
@@ -209,7 +225,7 @@ def note(store: Store, text: str, tags: tuple[str, ...] = (), at: int | None = N
 
 
 # -- corrections ---------------------------------------------------------------------------
-def correct(store: Store, event_id: int, at: int, why: str, stated_at: int | None = None) -> dict:
+def correct(store: Store, event_id: int, at: int, why: str, stated_at: int | None = None) -> Answer:
     """Event `event_id` happened at `at`, not when it says: the fold uses the new time.
     `stated_at` is when the correction was made (default now)."""
     why = _why(why)
@@ -222,7 +238,7 @@ def correct(store: Store, event_id: int, at: int, why: str, stated_at: int | Non
     return store.write(body, stated_at)
 
 
-def retract(store: Store, event_id: int, why: str, at: int | None = None) -> dict:
+def retract(store: Store, event_id: int, why: str, at: int | None = None) -> Answer:
     """Event `event_id` did not happen: the fold leaves it out (the journal keeps it)."""
     why = _why(why)
 
@@ -255,15 +271,7 @@ def _correctable(tx: Tx, event_id: int, kind: str) -> None:
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _models():
-    """The pydantic models of typed input, loaded by the first write: importing pydantic
-    costs ~100 ms that a console should not spend before its first screen."""
-    from ..domain import models
-
-    return models
-
-
-def _get(tx: Tx, table: str, key: str, value, what: str) -> dict:
+def _get(tx: Tx, table: str, key: str, value: object, what: str) -> dict[str, Any]:
     row = tx.one(f"SELECT * FROM {table} WHERE {key}=?", (value,))
     if row is None:
         raise RuleError(f"unknown {what} {value!r}{_known(tx, table, key)}")
@@ -275,7 +283,7 @@ def _known(tx: Tx, table: str, key: str) -> str:
     return f" (known: {', '.join(keys)}{', ...' if len(keys) == 8 else ''})" if keys else ""
 
 
-def _incident(tx: Tx, ref: str) -> dict:
+def _incident(tx: Tx, ref: str) -> dict[str, Any]:
     """An incident by 'INC-3', 'inc-3' or '3'."""
     text = str(ref).strip().upper().removeprefix("INC-")
     number = int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None

@@ -6,9 +6,10 @@ import os
 import pwd
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from .files import DamagedFile, StoreError, file_kind
 from .lock import OpenHold
@@ -17,12 +18,13 @@ from .schema import APPLICATION_ID, MIGRATIONS, REFOLD_AT, SCHEMA_VERSION
 SQLITE_HEADER = b"SQLite format 3\x00"
 TEAM_GROUP = "warroom"  # the group the README's recipe makes, named when a file has none
 BUSY_TIMEOUT_MS = 10_000
+Params = Sequence[object]  # the values of a query's `?` placeholders
 
 
 class _Connection(sqlite3.Connection):
     """A connection that holds the war room open (`lock.OpenHold`) until it is closed."""
 
-    hold = None
+    hold: OpenHold | None = None
 
     def close(self) -> None:
         try:
@@ -40,7 +42,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     path = Path(path)
     hold = OpenHold(path)
     uri = f"file:{_uri_path(path)}?mode={'ro' if readonly else 'rw'}"
-    conn = None
+    conn: _Connection | None = None
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
                                timeout=BUSY_TIMEOUT_MS / 1000, factory=_Connection)
@@ -65,7 +67,7 @@ def _uri_path(path: Path) -> str:
     return str(path.absolute()).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
 
 
-def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+def rows(conn: sqlite3.Connection, sql: str, params: Params = ()) -> list[dict[str, Any]]:
     """A finished query as dicts. The console reads through this rather than sqlite-utils,
     whose import (~70 ms) would delay its first screen."""
     cursor = conn.execute(sql, params)
@@ -374,7 +376,7 @@ def migrate(conn: sqlite3.Connection) -> None:
         raise
 
 
-def _statements(script: str):
+def _statements(script: str) -> Iterator[str]:
     """Split a script into statements (executescript would commit our transaction)."""
     buffer = ""
     for line in script.splitlines(keepends=True):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .db import connect, create_file, rows
 from .schema import TABLES_WITH_REV
@@ -106,16 +107,16 @@ class ChangeFeed:
     def last_event_id(self) -> int:
         return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
 
-    def events_after(self, event_id: int, limit: int | None = None) -> list[dict]:
+    def events_after(self, event_id: int, limit: int | None = None) -> list[dict[str, Any]]:
         """The journal's new rows, each with what it led to (`effect`)."""
         sql = ("SELECT e.*, f.effect, l.latest AS typed_after FROM events e LEFT JOIN effects f ON f.event = e.id"
                " LEFT JOIN late_entries l ON l.event = e.id WHERE e.id > ? ORDER BY e.id")
-        params: tuple = (event_id,)
+        params: tuple[int, ...] = (event_id,)
         if limit is not None:
             sql, params = sql + " LIMIT ?", (event_id, limit)
         return rows(self.conn, sql, params)
 
-    def rows_after(self, rev: int, tables: Iterable[str] = TABLES_WITH_REV) -> dict[str, list[dict]]:
+    def rows_after(self, rev: int, tables: Iterable[str] = TABLES_WITH_REV) -> dict[str, list[dict[str, Any]]]:
         """Every row of `tables` that an event after `rev` changed, by table, in one read snapshot."""
         self.conn.execute("BEGIN")
         try:
@@ -124,7 +125,7 @@ class ChangeFeed:
         finally:
             self.conn.execute("COMMIT")
 
-    def removed_after(self, rev: int) -> list[dict]:
+    def removed_after(self, rev: int) -> list[dict[str, Any]]:
         """Rows that an event after `rev` removed (a retracted fact), as (tbl, key)."""
         return rows(self.conn, "SELECT tbl, key FROM removed WHERE rev > ?", (rev,))
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from ..domain.events import ACTIONS, CORRECTIONS, LOGS, Event, target_of
-from ..domain.reducer import PENDING_STEP, WATCHED_RISK, Board, incident_number
+from ..domain.reducer import PENDING_STEP, WATCHED_RISK, Board, JournalError, StateRow, incident_number
 
 RUNBOOK_ENTITIES = ("step", "decision", "role")
 JSON_COLUMNS = {"steps": ("depends_on", "signoff_roles"), "risks": ("steps",),
@@ -27,6 +29,10 @@ WRITE_ORDER = ("meta", "roles", "steps", "risks", "audiences", "kpis", "assignme
                "signoffs", "incident_updates", "decisions", "messages", "kpi_readings", "notes", "effects")
 CHUNK = 500  # ids per IN (...) query
 _EVENT_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, login"
+# one table's part of a change: which stored rows it owns (SQL, its parameters), and the rows
+# the fold made of them
+Part = tuple[str, tuple[object, ...], list[StateRow]]
+K = TypeVar("K", str, int)  # a table's key: text (steps, risks) or a number (incidents, messages)
 
 
 @dataclass
@@ -47,19 +53,21 @@ class Scope:
         if event.entity in RUNBOOK_ENTITIES:
             self.runbook = True
         elif event.entity == "incident":
-            self.incidents.add(incident_number(event.entity_id))
+            self.incidents.add(incident_number(event.subject))
         elif event.entity == "risk":
-            self.risks.add(event.entity_id)
+            self.risks.add(event.subject)
             if event.action == "risk.trigger":
                 self.incidents.add(incident_number(event.payload["incident"]))
         elif event.entity == "message":
-            self.messages.add(int(event.entity_id))
+            self.messages.add(int(event.subject))
         elif event.action in LOGS:
             self.logs.add(event.id)
 
 
-def to_event(row: tuple) -> Event:
-    return Event(*row[:7], json.loads(row[7]), *row[8:])
+def to_event(row: Sequence[Any]) -> Event:
+    """A journal row read as _EVENT_COLUMNS (the login last, when the query reads it)."""
+    return Event(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]),
+                 login=row[8] if len(row) > 8 else None)
 
 
 def read_event(conn: sqlite3.Connection, event_id: int) -> Event | None:
@@ -71,7 +79,7 @@ def events_of(conn: sqlite3.Connection, scope: Scope) -> list[Event]:
     """Every event of the scope's parts, with the corrections that name them."""
     found: dict[int, Event] = {}
 
-    def take(where: str, params: tuple = ()) -> None:
+    def take(where: str, params: tuple[object, ...] = ()) -> None:
         for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where}", params):
             found.setdefault(row[0], to_event(row))
 
@@ -88,7 +96,7 @@ def events_of(conn: sqlite3.Connection, scope: Scope) -> list[Event]:
         take("id = ?", (event_id,))
     targets = list(found)
     while targets:  # the corrections of what was found, then the retractions of those
-        named = []
+        named: list[int] = []
         for i in range(0, len(targets), CHUNK):
             chunk = tuple(str(t) for t in targets[i:i + CHUNK])
             for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE entity = 'correction'"
@@ -113,9 +121,7 @@ def settle(conn: sqlite3.Connection, event: Event) -> Board:
     from the moment it changes on, and write that part's rows. Raises RuleError."""
     scope = Scope()
     if event.action in CORRECTIONS:
-        target = read_event(conn, target_of(event))
-        while target.action in CORRECTIONS:  # retracting a correction touches what it corrected
-            target = read_event(conn, target_of(target))
+        target = _corrected(conn, event)
         scope.add(target)
         moved = [event.payload.get("happened_at", target.happened_at)]
         since = min(target.happened_at, *moved, *_corrected_times(conn, target.id))
@@ -130,6 +136,23 @@ def settle(conn: sqlite3.Connection, event: Event) -> Board:
     board = base(conn, scope).fold([*([] if fresh else events_of(conn, scope)), event], check_from)
     write(conn, owned(board, scope), event.id, fresh)
     return board
+
+
+def _corrected(conn: sqlite3.Connection, correction: Event) -> Event:
+    """The fact a correction is about: retracting a correction touches what it corrected."""
+    target = _recorded(conn, target_of(correction))
+    while target.action in CORRECTIONS:
+        target = _recorded(conn, target_of(target))
+    return target
+
+
+def _recorded(conn: sqlite3.Connection, event_id: int) -> Event:
+    """An event a correction names: the command checked it was recorded, and the journal
+    only grows, so a missing one means a damaged journal."""
+    event = read_event(conn, event_id)
+    if event is None:
+        raise JournalError(f"event {event_id} is named by a correction but is not in the journal")
+    return event
 
 
 # decisions and hand-overs that happen after everything recorded: they change a few rows
@@ -188,7 +211,8 @@ def base(conn: sqlite3.Connection, scope: Scope) -> Board:
     )
 
 
-def stored_rows(conn: sqlite3.Connection, table: str, where: str = "1", params: tuple = ()) -> list[dict]:
+def stored_rows(conn: sqlite3.Connection, table: str, where: str = "1",
+                params: tuple[object, ...] = ()) -> list[StateRow]:
     cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", params)
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, values, strict=True)) for values in cursor]
@@ -199,24 +223,26 @@ def stored_rows(conn: sqlite3.Connection, table: str, where: str = "1", params: 
     return rows
 
 
-def _keyed(conn: sqlite3.Connection, table: str) -> dict:
+def _keyed(conn: sqlite3.Connection, table: str) -> dict[str, StateRow]:
+    """A table keyed by text (roles, steps, risks), by its key."""
     return {r[KEYS[table]]: r for r in stored_rows(conn, table)}
 
 
 # -- writing the rows back -----------------------------------------------------------------
-def owned(board: Board, scope: Scope) -> dict[str, tuple[str, tuple, list[dict]]]:
+def owned(board: Board, scope: Scope) -> dict[str, Part]:
     """table -> (which stored rows the scope owns, as SQL; the rows the fold made of them)."""
-    parts: dict[str, tuple[str, tuple, list[dict]]] = {}
+    parts: dict[str, Part] = {}
     if scope.runbook:
         parts["steps"] = ("1", (), list(board.steps.values()))
         parts["meta"] = ("key = 'hold'", (), [{"key": "hold", "value": board.meta["hold"]}])
         for table in ("assignments", "signoffs", "decisions"):
             parts[table] = ("1", (), list(getattr(board, table).values()))
-    for name, keys, rows, key in (
-            ("risks", scope.risks, board.risks, "id"), ("incidents", scope.incidents, board.incidents, "number"),
-            ("messages", scope.messages, board.messages, "id")):
-        if keys:
-            parts[name] = _among(key, keys, [rows[k] for k in keys if k in rows])
+    if scope.risks:
+        parts["risks"] = _picked("id", scope.risks, board.risks)
+    if scope.incidents:
+        parts["incidents"] = _picked("number", scope.incidents, board.incidents)
+    if scope.messages:
+        parts["messages"] = _picked("id", scope.messages, board.messages)
     if scope.incidents:
         parts["incident_updates"] = _among("incident", scope.incidents,
                                            [u for u in board.incident_updates.values()
@@ -229,21 +255,25 @@ def owned(board: Board, scope: Scope) -> dict[str, tuple[str, tuple, list[dict]]
     return parts
 
 
-def effects(board: Board, event_ids) -> list[dict]:
+def effects(board: Board, event_ids: Iterable[int]) -> list[StateRow]:
     return [{"event": e, "effect": effect} for e in event_ids if (effect := board.effect_of(e))]
 
 
-def _among(column: str, keys, rows: list[dict]) -> tuple[str, tuple, list[dict]]:
-    keys = tuple(keys)
-    return f"{column} IN ({', '.join('?' * len(keys))})", keys, rows
+def _among(column: str, keys: Iterable[object], rows: list[StateRow]) -> Part:
+    values = tuple(keys)
+    return f"{column} IN ({', '.join('?' * len(values))})", values, rows
 
 
-def write(conn: sqlite3.Connection, parts: dict[str, tuple[str, tuple, list[dict]]], rev: int,
-          fresh: bool = False) -> None:
+def _picked(column: str, keys: Collection[K], rows: Mapping[K, StateRow]) -> Part:
+    """The part of a table keyed by `column` that holds `keys`: the rows of those the fold kept."""
+    return _among(column, keys, [rows[k] for k in keys if k in rows])
+
+
+def write(conn: sqlite3.Connection, parts: dict[str, Part], rev: int, fresh: bool = False) -> None:
     """Make the stored rows of each part equal the fold's: upsert what differs (rev = the
     event that made it differ), delete what is gone (and say so in `removed`). `fresh`: the
     parts have no stored rows yet."""
-    gone: dict[str, list] = {}
+    gone: dict[str, list[object]] = {}
     for table in WRITE_ORDER:
         if table in parts:
             where, params, rows = parts[table]
@@ -259,7 +289,7 @@ def write(conn: sqlite3.Connection, parts: dict[str, tuple[str, tuple, list[dict
             conn.execute("INSERT INTO removed (tbl, key, rev) VALUES (?,?,?)", (table, str(key), rev))
 
 
-def _upsert(conn: sqlite3.Connection, table: str, row: dict, rev: int) -> None:
+def _upsert(conn: sqlite3.Connection, table: str, row: StateRow, rev: int) -> None:
     values = {k: json.dumps(v) if k in JSON_COLUMNS.get(table, ()) else v for k, v in row.items()}
     values["rev"] = rev
     columns = ", ".join(values)
@@ -268,7 +298,7 @@ def _upsert(conn: sqlite3.Connection, table: str, row: dict, rev: int) -> None:
                  f" ON CONFLICT({KEYS[table]}) DO UPDATE SET {updates}", tuple(values.values()))
 
 
-def everything(board: Board) -> dict[str, tuple[str, tuple, list[dict]]]:
+def everything(board: Board) -> dict[str, Part]:
     """Every table as the fold made it: for `init` and for a rebuild of the whole file."""
     keys = ("name", "timezone", "golive", "hold")
     tables = {"effects": effects(board, board.seen),

@@ -5,16 +5,18 @@ import hashlib
 import json
 import re
 import sqlite3
+from collections.abc import Sequence
+from typing import Any
 
 GENESIS = "0" * 64
 COLUMNS = ("id", "happened_at", "recorded_at", "operator", "action", "entity", "entity_id", "payload")
 
 
-def to_json(value) -> str:
+def to_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 
-def chain_hash(prev_hash: str, row: tuple, login: str | None = None) -> str:
+def chain_hash(prev_hash: str, row: Sequence[object], login: str | None = None) -> str:
     """sha256 over the previous hash and the row's columns (COLUMNS order, then the OS login
     of the process that wrote it when the journal records one) as JSON."""
     columns = [*row, login] if login is not None else list(row)
@@ -36,7 +38,7 @@ def next_id(conn: sqlite3.Connection) -> tuple[int, str]:
 
 def append(conn: sqlite3.Connection, event_id: int, prev_hash: str, happened_at: int,
            recorded_at: int, operator: str, action: str, entity: str,
-           entity_id: str | None, payload: dict, login: str | None = None) -> None:
+           entity_id: str | None, payload: dict[str, Any], login: str | None = None) -> None:
     row = (event_id, happened_at, recorded_at, operator, action, entity, entity_id, to_json(payload))
     conn.execute(
         "INSERT INTO events (id, happened_at, recorded_at, operator, action, entity, entity_id,"

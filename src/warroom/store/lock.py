@@ -59,23 +59,28 @@ def open_lock_file(path: Path, *, create: bool = True) -> int | None:
     if not stat.S_ISREG(before.st_mode):
         raise StoreError(f"{path}: is {file_kind(before.st_mode)}, not warroom's lock file; warroom never "
                          f"follows or opens it: remove it (`rm {path}`) and try again")
-    fd = None
+    opened = _open_existing(path, flags)
+    if opened is None:
+        return None
+    now = os.fstat(opened)
+    if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(now.st_mode):
+        os.close(opened)
+        raise StoreError(f"{path}: changed while it was being opened; try again")
+    return opened
+
+
+def _open_existing(path: Path, flags: int) -> int | None:
+    """The lock file opened read-write, else read-only; None when neither is allowed or it is
+    gone. A symbolic link that took its place since it was checked is refused."""
     for mode in (os.O_RDWR, os.O_RDONLY):
         try:
-            fd = os.open(path, mode | flags)
-            break
+            return os.open(path, mode | flags)
         except OSError as exc:
             if exc.errno == errno.ELOOP:  # it became a symbolic link since lstat
                 raise StoreError(f"{path}: is a symbolic link, not warroom's lock file: remove it") from None
             if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
                 return None
-    if fd is None:
-        return None
-    now = os.fstat(fd)
-    if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(now.st_mode):
-        os.close(fd)
-        raise StoreError(f"{path}: changed while it was being opened; try again")
-    return fd
+    return None
 
 
 class WriterQueue:
@@ -94,7 +99,7 @@ class WriterQueue:
         if self.fd is not None:
             fcntl.flock(self.fd, fcntl.LOCK_EX)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.fd is not None:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
 
@@ -224,7 +229,7 @@ class SoleHolder:
                              "twice to replace it anyway (open consoles then stop recording)")
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None

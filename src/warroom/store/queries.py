@@ -3,6 +3,7 @@ as the board stood at a moment."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..domain import timefmt
 from ..domain.figures import summary
@@ -11,7 +12,7 @@ from .rebuild import journal_board
 from .store import Store
 
 
-def steps(store: Store) -> list[dict]:
+def steps(store: Store) -> list[dict[str, Any]]:
     rows = store.query("SELECT * FROM steps ORDER BY position")
     for row in rows:
         row["depends_on"] = json.loads(row["depends_on"])
@@ -24,7 +25,7 @@ def first_planned(store: Store) -> int | None:
     return store.conn.execute("SELECT MIN(planned_start) FROM steps").fetchone()[0]
 
 
-def status(store: Store, now: int | None = None) -> dict:
+def status(store: Store, now: int | None = None) -> dict[str, Any]:
     meta = store.meta()
     return summary(
         name=meta.get("name"), timezone=meta.get("timezone", "UTC"),
@@ -40,7 +41,7 @@ def _scalar(store: Store, sql: str) -> int:
     return store.conn.execute(sql).fetchone()[0]
 
 
-def status_as_of(store: Store, t_ms: int) -> dict:
+def status_as_of(store: Store, t_ms: int) -> dict[str, Any]:
     """`warroom status --as-of T`: the same answer as `status`, rebuilt from the journal."""
     with reader.snapshot(store.conn):
         board = journal_board(store.conn, t_ms, logs=False)

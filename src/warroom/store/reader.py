@@ -51,8 +51,9 @@ class Span:
     since: int | None = None
     until: int | None = None
 
-    def where(self) -> tuple[str, tuple]:
-        clauses, params = [], []
+    def where(self) -> tuple[str, tuple[object, ...]]:
+        clauses: list[str] = []
+        params: list[object] = []
         if self.since is not None:
             clauses.append("happened_at >= ?")
             params.append(self.since)
@@ -73,7 +74,7 @@ def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
-def rows(conn: sqlite3.Connection, where: str = "1", params: tuple = (),
+def rows(conn: sqlite3.Connection, where: str = "1", params: tuple[object, ...] = (),
          order: str = "happened_at, id") -> Iterator[Row]:
     """Events matching `where`, in `order`, fetched BATCH at a time."""
     cursor = conn.execute(f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY {order}", params)
@@ -90,7 +91,7 @@ def listing(conn: sqlite3.Connection, span: Span, actions: tuple[str, ...] | Non
     return rows(conn, where, params)
 
 
-def count(conn: sqlite3.Connection, where: str = "1", params: tuple = ()) -> int:
+def count(conn: sqlite3.Connection, where: str = "1", params: tuple[object, ...] = ()) -> int:
     return conn.execute(f"SELECT COUNT(*) FROM events WHERE {where}", params).fetchone()[0]
 
 
@@ -147,11 +148,11 @@ def tally(conn: sqlite3.Connection, as_of: int | None) -> Tallies:
     )
 
 
-def _count(conn: sqlite3.Connection, where: str, params: tuple) -> int:
+def _count(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> int:
     return conn.execute(f"SELECT COUNT(*) FROM facts WHERE {where}", params).fetchone()[0]
 
 
-def _sent(conn: sqlite3.Connection, bound: str, params: tuple) -> dict[str, list[int]]:
+def _sent(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -> dict[str, list[int]]:
     sent: dict[str, list[int]] = defaultdict(list)
     cursor = conn.execute(
         "SELECT json_extract(payload, '$.audience'), happened_at FROM facts"
@@ -161,7 +162,7 @@ def _sent(conn: sqlite3.Connection, bound: str, params: tuple) -> dict[str, list
     return dict(sent)
 
 
-def _unsent_drafts(conn: sqlite3.Connection, bound: str, params: tuple) -> dict[str, int]:
+def _unsent_drafts(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -> dict[str, int]:
     return dict(conn.execute(
         "SELECT json_extract(payload, '$.audience') AS audience, COUNT(*) FROM facts"
         f" WHERE action = 'comm.draft' AND {bound} AND entity_id NOT IN"
@@ -169,7 +170,7 @@ def _unsent_drafts(conn: sqlite3.Connection, bound: str, params: tuple) -> dict[
         " GROUP BY audience", params + params).fetchall())
 
 
-def _last_readings(conn: sqlite3.Connection, bound: str, params: tuple) -> dict[str, Reading]:
+def _last_readings(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -> dict[str, Reading]:
     cursor = conn.execute(
         "SELECT entity_id, json_extract(payload, '$.value'), happened_at, operator FROM"
         " (SELECT *, ROW_NUMBER() OVER (PARTITION BY entity_id ORDER BY happened_at DESC, id DESC) AS n"
@@ -177,7 +178,7 @@ def _last_readings(conn: sqlite3.Connection, bound: str, params: tuple) -> dict[
     return {kpi: Reading(value, at, operator) for kpi, value, at, operator in cursor}
 
 
-def _spreads(conn: sqlite3.Connection, bound: str, params: tuple) -> dict[str, Spread]:
+def _spreads(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -> dict[str, Spread]:
     cursor = conn.execute(
         "SELECT entity_id, COUNT(*), MIN(json_extract(payload, '$.value')), MAX(json_extract(payload, '$.value'))"
         f" FROM facts WHERE action = 'kpi.record' AND {bound} GROUP BY entity_id", params)

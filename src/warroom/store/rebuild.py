@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from ..domain.events import Event
-from ..domain.reducer import Board, Contradiction, JournalError, initial
+from ..domain.reducer import Board, Contradiction, JournalError, StateRow, initial
 from . import fold
 from .schema import LATE_ENTRIES
+
+if TYPE_CHECKING:
+    from ..plan.loader import Plan
 
 LOG_ACTIONS = ("note", "kpi.record", "comm.sent", "comm.draft", "comm.send")
 _COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, login"
@@ -43,7 +47,7 @@ def _events(conn: sqlite3.Connection, sql: str) -> Iterator[Event]:
                 raise JournalError(f"event {row[0]}: its payload is not JSON: {exc}") from None
 
 
-def _plan(init: Event):
+def _plan(init: Event) -> Plan:
     """The plan the war room was created with. The init event carries the plan file's text
     and the go-live it was created for: a plan moved in time before it was loaded (the demo
     is moved to today) is moved here the same way."""
@@ -87,7 +91,7 @@ def differences(conn: sqlite3.Connection) -> list[str]:
     return problems
 
 
-def _diff(stored: dict, folded: dict) -> str:
+def _diff(stored: StateRow, folded: StateRow) -> str:
     return "; ".join(f"{k} is {json.dumps(stored.get(k), ensure_ascii=False, default=str)}, "
                      f"not {json.dumps(v, ensure_ascii=False, default=str)}"
                      for k, v in folded.items() if stored.get(k) != v)

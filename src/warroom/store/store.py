@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from ..domain import timefmt
 from ..domain.events import CORRECTIONS, Event, target_of
@@ -20,7 +21,7 @@ from ..domain.kinds import check_text
 from ..domain.reducer import Board, Contradiction
 from ..domain.rules import RuleError
 from . import fold, journal
-from .db import check_file, connect, create_file, migrate
+from .db import Params, check_file, connect, create_file, migrate
 from .files import StoreError, network_filesystem
 from .lock import WriterQueue
 
@@ -37,6 +38,7 @@ def os_login() -> str:
         return f"uid {uid}"
 
 
+Answer = dict[str, Any]  # what a command answers: its event's id, and what the fold made of it
 BUSY_ATTEMPTS = 50
 BACKOFF_MS = (2, 50)
 
@@ -52,14 +54,14 @@ class Tx:
     recorded_at: int
     operator: str
 
-    def one(self, sql: str, params=()) -> dict | None:
+    def one(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))
         return rows[0] if rows else None
 
-    def all(self, sql: str, params=()) -> list[dict]:
+    def all(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
 
-    def run(self, sql: str, params=()) -> sqlite3.Cursor:
+    def run(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
 
@@ -71,8 +73,8 @@ class Change:
     action: str
     entity: str
     entity_id: str | None
-    payload: dict
-    result: Callable[[Board], dict]
+    payload: dict[str, Any]
+    result: Callable[[Board], Answer]
     start: Callable[[Event], Board] | None = None
 
 
@@ -111,7 +113,7 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @functools.cached_property
@@ -126,10 +128,10 @@ class Store:
     def meta(self) -> dict[str, str]:
         return {r["key"]: r["value"] for r in self.db.query("SELECT key, value FROM meta")}
 
-    def zone(self):
+    def zone(self) -> ZoneInfo:
         return timefmt.zone(self.meta().get("timezone", "UTC"))
 
-    def query(self, sql: str, params=()) -> list[dict]:
+    def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
 
     def verify(self, state: bool = True) -> list[str]:
@@ -151,7 +153,7 @@ class Store:
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- writing -------------------------------------------------------------------------
-    def write(self, body: Callable[[Tx], Change], at: int | None = None) -> dict:
+    def write(self, body: Callable[[Tx], Change], at: int | None = None) -> Answer:
         """Run one command: its body, its journal event, one commit. Retried when busy."""
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only, nothing can be recorded")
@@ -164,11 +166,11 @@ class Store:
                 time.sleep(random.uniform(*BACKOFF_MS) / 1000 * min(attempt + 1, 10))
         raise AssertionError("unreachable")
 
-    def _attempt(self, body: Callable[[Tx], Change], at: int | None) -> dict:
+    def _attempt(self, body: Callable[[Tx], Change], at: int | None) -> Answer:
         with self._turn:
             return self._transaction(body, at)
 
-    def _transaction(self, body: Callable[[Tx], Change], at: int | None) -> dict:
+    def _transaction(self, body: Callable[[Tx], Change], at: int | None) -> Answer:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             now = timefmt.now_ms()
