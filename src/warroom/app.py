@@ -1,5 +1,8 @@
 """The war room console: six screens (modes), the change feed that keeps every console on the
-same truth, and the one way a console records anything (a command in a thread worker)."""
+same truth, and the one way a console records anything (a command in a thread worker).
+
+Background work starts with console.workers.start_worker and comes back as a message of
+console/messages.py, handled by an `on_...` method below; failures are told by `worker_changed`."""
 from __future__ import annotations
 
 import asyncio
@@ -16,15 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message import Message
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from .console import views
+from .console.field import Field, Submit
+from .console.messages import Exported, FeedDelta, Recorded, Rescued
+from .console.workers import start_worker
 from .domain import timefmt
 from .domain.visible import visible
 from .errors import one_line
@@ -34,7 +41,6 @@ from .store.db import explain
 from .store.feed import ChangeFeed, Trouble, identity
 from .store.files import StoreError
 from .store.store import Store
-from .widgets.field import Field
 from .widgets.text import safe
 
 POLL_SECONDS = 0.1
@@ -54,19 +60,12 @@ def new_screen(mode: str) -> WarScreen:
     return screen_class(mode)()
 
 
-class FeedDelta(Message):
-    """What the change feed found. A newer one supersedes a queued one: the cursors only
-    move when a delta is applied, so the newer one holds everything the older one did."""
-
-    def __init__(self, delta: views.Delta):
-        super().__init__()
-        self.delta = delta
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, FeedDelta) and not (self.delta.initial or message.delta.initial)
+def bindings(node: DOMNode | type[DOMNode]) -> list[Binding]:
+    """A node's own keys (every one a Binding here, where Textual also takes tuples)."""
+    return [b for b in node.BINDINGS if isinstance(b, Binding)]
 
 
-class WarRoomApp(App):
+class WarRoomApp(App[None]):
     CSS_PATH = Path(__file__).parent / "styles" / "warroom.tcss"  # absolute: subclasses live elsewhere
     TITLE = "warroom"
     MODES = {mode: partial(new_screen, mode) for mode in MODE_NAMES}
@@ -89,7 +88,11 @@ class WarRoomApp(App):
         self.store = Store(db_path, operator, readonly=readonly)
         self.feed = ChangeFeed(db_path, opened=opened)
         self.reader = views.Reader(db_path)
-        opener = ThreadPoolExecutor(1, "warroom-open")  # reads the room while Textual starts up
+        # The one piece of background work that is not a worker (console/workers.py): the room
+        # is read while Textual starts up, which is what lets the first frame show it (measured).
+        # A worker cannot start here, before the App runs: it needs the App's event loop and
+        # worker manager. What it read is applied in on_load, or later by load_room.
+        opener = ThreadPoolExecutor(1, "warroom-open")
         self.first_read = opener.submit(self.reader.snapshot)
         opener.shutdown(wait=False)
         self.now_ms = now_ms
@@ -103,11 +106,11 @@ class WarRoomApp(App):
         self.poll_error: str | None = None  # the last poll's failure, shown until one succeeds
         self.rescued: Path | None = None
         self._write_lock = threading.Lock()
-        self._then: dict[Worker, Callable[[Any], None]] = {}
 
     # -- the change feed -------------------------------------------------------------------
     async def on_load(self) -> None:
-        """Give the read begun at start-up a moment, so that the first frame shows the room."""
+        """Give the read begun at start-up a moment, so that the first frame shows the room
+        (applied here, before any screen is up; a later one comes by load_room)."""
         await asyncio.wait([asyncio.wrap_future(self.first_read)], timeout=OPEN_WAIT_SECONDS)
         if self.first_read.done() and not self.first_read.exception():
             self._apply(self.first_read.result())
@@ -120,11 +123,11 @@ class WarRoomApp(App):
         self.set_interval(1, self.tick)
         if not self.store.readonly:
             self._checkpoints = self.set_interval(CHECKPOINT_SECONDS, self.checkpoint)
-        self.call_after_refresh(warm_up)
+        self.call_after_refresh(self.warm_up)
 
-    @work(thread=True, exit_on_error=False, group="feed")
     def load_room(self) -> None:
-        self.post_message(FeedDelta(self.first_read.result()))
+        """The read begun at start-up, once done (a large war room)."""
+        start_worker(self, lambda: FeedDelta(self.first_read.result()), group="feed", description="first read")
 
     def poll(self) -> None:
         """Runs ~10 times a second: two stat calls (is the path still the file this console
@@ -164,28 +167,34 @@ class WarRoomApp(App):
         self.show_header()
         self.rescue()
 
-    @work(thread=True, exit_on_error=False, group="rescue")
     def rescue(self) -> None:
         """Save what this console still sees (its file may be gone, a deleted -wal's commits
         with it) beside the war room, before anyone loses it."""
+        start_worker(self, self._rescue, group="rescue")
+
+    def _rescue(self) -> Rescued:
         try:
             with self._write_lock:
-                target = self.feed.rescue()
+                return Rescued(self.feed.rescue())
         except (OSError, sqlite3.Error) as exc:
-            self.call_from_thread(self.notify, f"No copy of what this console saw could be saved: {exc}",
-                                  title="Not saved", severity="warning", markup=False)
+            return Rescued(None, str(exc))
+
+    def on_rescued(self, message: Rescued) -> None:
+        if message.path is None:
+            self.notify(f"No copy of what this console saw could be saved: {message.reason}",
+                        title="Not saved", severity="warning", markup=False)
             return
-        self.rescued = target
-        self.call_from_thread(self.notify, f"Everything this console still saw is saved in {target}.",
-                              title="Saved", severity="warning", markup=False, timeout=TROUBLE_NOTICE_SECONDS)
+        self.rescued = message.path
+        self.notify(f"Everything this console still saw is saved in {message.path}.",
+                    title="Saved", severity="warning", markup=False, timeout=TROUBLE_NOTICE_SECONDS)
 
     def show_header(self) -> None:
         """Redraw the top bar now (it is redrawn every second anyway)."""
         self.ticked.publish(self.now())
 
-    @work(thread=True, exit_on_error=False, group="feed")
     def fetch_changes(self, last_id: int, last_rev: int) -> None:
-        self.post_message(FeedDelta(views.changes(self.feed, last_id, last_rev)))
+        start_worker(self, lambda: FeedDelta(views.changes(self.feed, last_id, last_rev)), group="feed",
+                     description="changes")
 
     def on_feed_delta(self, message: FeedDelta) -> None:
         self._fetching = False
@@ -201,12 +210,19 @@ class WarRoomApp(App):
             self.freeze_heap()
         self.room_changed.publish(delta)
 
-    @work(thread=True, exit_on_error=False, group="checkpoint")
     def checkpoint(self) -> None:
         """Fold the WAL back into the file and truncate it, so that it does not grow all day."""
+        start_worker(self, self._checkpoint, group="checkpoint")
+
+    def _checkpoint(self) -> None:
         with self._write_lock:
             if self.trouble is None and self.feed.trouble() is None:
                 self.store.checkpoint()
+
+    def warm_up(self) -> None:
+        """Import the other screens and the forms in the background once the first frame is out,
+        so that the first visit to each does not stall the console while they load."""
+        start_worker(self, warm_up, group="warm-up")
 
     def tick(self) -> None:
         if not self.is_headless and terminal_gone():
@@ -225,16 +241,18 @@ class WarRoomApp(App):
         return self.now_ms()
 
     # -- writing ---------------------------------------------------------------------------
-    def write(self, command: Callable[..., dict], *args, then: Callable[[Any], None] | None = None,
-              **kwargs) -> None:
-        """Record something with a command, in a thread worker; `then(result)` once accepted.
-        Failures are told by `worker_changed`; what changed arrives through the feed."""
+    def write(self, command: Callable[..., dict], *args: Any, then: Callable[[Any], None] | None = None,
+              **kwargs: Any) -> None:
+        """Record something with a command, in a thread worker; `then(result)` once accepted
+        (on_recorded). Failures are told by `worker_changed`; what changed arrives through the feed."""
         if not self.may_record():
             return
-        worker = self.run_worker(partial(self._run_command, command, args, kwargs), thread=True,
-                                 exit_on_error=False, group="write", description=command.__name__)
-        if then is not None:
-            self._then[worker] = then
+        start_worker(self, lambda: Recorded(self._run_command(command, args, kwargs), then), group="write",
+                     description=command.__name__)
+
+    def on_recorded(self, message: Recorded) -> None:
+        if message.then is not None:
+            message.then(message.result)
 
     def may_record(self) -> bool:
         """Whether this console records; if not, it says why."""
@@ -246,7 +264,7 @@ class WarRoomApp(App):
             return False
         return True
 
-    def _run_command(self, command: Callable[..., dict], args: tuple, kwargs: dict) -> dict:
+    def _run_command(self, command: Callable[..., dict], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict:
         with self._write_lock:
             trouble = self.feed.trouble()  # the poll may not have run since the file went
             if trouble is not None:
@@ -255,13 +273,9 @@ class WarRoomApp(App):
 
     @on(Worker.StateChanged)
     def worker_changed(self, event: Worker.StateChanged) -> None:
-        """The one place where a worker's failure is told."""
-        done = event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
-        then = self._then.pop(event.worker, None) if done else None
-        if event.state is WorkerState.SUCCESS and then is not None:
-            then(event.worker.result)
-        elif event.state is WorkerState.ERROR:
-            error = event.worker.error
+        """The one place where a worker's failure is told (every worker is the App's)."""
+        error = event.worker.error
+        if event.state is WorkerState.ERROR and error is not None:
             reason = explain(self.store.path, error) if isinstance(error, (sqlite3.Error, OSError)) else one_line(error)
             if event.worker.group == "feed":
                 self._fetching = False
@@ -271,23 +285,25 @@ class WarRoomApp(App):
                         title=titles.get(event.worker.group, "Cannot read the war room"),
                         severity="error", markup=False, timeout=8)
 
-    def tell(self, message: str, severity: str = "warning") -> None:
+    def tell(self, message: str, severity: SeverityLevel = "warning") -> None:
         """A notice that may quote typed text: shown literally."""
         self.notify(visible(message, one_line=True, limit=500), severity=severity, markup=False)
 
-    def form(self, title: Text | str, fields: Iterable[Field], on_submit) -> None:
+    def form(self, title: Text | str, fields: Iterable[Field], on_submit: Submit) -> None:
         if not self.may_record():
             return
         self.push_screen(_form_screen(title, list(fields), on_submit))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a form or a question is open, the keys belong to it."""
-        mine = action in {b.action.split("(")[0] for b in self.BINDINGS}
+        mine = action in {b.action.split("(")[0] for b in bindings(self)}
         return not (mine and isinstance(self.screen, ModalScreen))
 
     # -- global actions --------------------------------------------------------------------
     def action_open_incident(self) -> None:
-        screen_class("board").incident_form(self)
+        from .screens.board import BoardScreen  # as screen_class("board") would
+
+        BoardScreen.incident_form(self)
 
     def action_note(self) -> None:
         self.form("Add a note to the timeline", [
@@ -305,12 +321,14 @@ class WarRoomApp(App):
             Field("out", "File (an existing file is not replaced)", placeholder=f"{stem}-report.html"),
         ], self._export))
 
-    def _export(self, values: dict, done: Callable[[Any], None]) -> None:
+    def _export(self, values: dict[str, Any], done: Callable[[Any], None]) -> None:
         fmt = values["fmt"]
         out = Path(values["out"] or f"{self.store.path.with_suffix('').name}-report.{fmt}")
-        worker = self.run_worker(partial(self._write_report, fmt, out), thread=True,
-                                 exit_on_error=False, group="export", description="export")
-        self._then[worker] = lambda path: (done(path), self.tell(f"wrote {path}", "information"))
+        start_worker(self, lambda: Exported(self._write_report(fmt, out), done), group="export")
+
+    def on_exported(self, message: Exported) -> None:
+        message.then(message.path)
+        self.tell(f"wrote {message.path}", "information")
 
     def _write_report(self, fmt: str, out: Path) -> Path:
         from .export.write import write_report  # the report loads only when asked for
@@ -325,17 +343,17 @@ class WarRoomApp(App):
         self.push_screen(HelpScreen(self.key_sections()))
 
     def key_sections(self) -> list[tuple[str, list[Binding]]]:
-        sections = [("Everywhere", [b for b in self.BINDINGS if isinstance(b, Binding)])]
-        sections += [(cls.TITLE, list(cls.BINDINGS)) for cls in map(screen_class, MODE_NAMES)]
+        sections = [("Everywhere", bindings(self))]
+        sections += [(cls.TITLE, bindings(cls)) for cls in map(screen_class, MODE_NAMES)]
         return sections
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
+        for binding in bindings(self):
             yield SystemCommand(binding.description, f"key {binding.key_display or binding.key}",
                                 partial(self.run_action, binding.action))
         if isinstance(screen, WarScreen):
-            for binding in screen.BINDINGS:
+            for binding in bindings(screen):
                 yield SystemCommand(f"{screen.TITLE}: {binding.description}", f"key {binding.key}",
                                     partial(self.run_action, binding.action, screen))
 
@@ -378,14 +396,15 @@ class WarRoomApp(App):
 
 
 def warm_up() -> None:
-    """Import the other screens and the forms in the background once the first frame is out,
-    so that the first visit to each does not stall the console while they load."""
-    modules = [f"{__package__}.screens.{mode}" for mode in MODE_NAMES] + [f"{__package__}.widgets.form"]
-    threading.Thread(target=lambda: [import_module(m) for m in modules], name="warroom-warm-up", daemon=True).start()
+    """Import the other screens and the forms (WarRoomApp.warm_up runs it in a worker)."""
+    for module in [f"{__package__}.screens.{mode}" for mode in MODE_NAMES] + [f"{__package__}.widgets.form"]:
+        import_module(module)
 
 
 def terminal_gone() -> bool:
     """The terminal hung up: an SSH link that died without sending SIGHUP, a closed window."""
+    if sys.__stdin__ is None:
+        return True  # there never was one
     poller = select.poll()
     poller.register(sys.__stdin__.fileno(), select.POLLIN)
     return any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, mask in poller.poll(0))

@@ -326,7 +326,7 @@ class KpiView:
 
 
 def kpis(room: Room) -> list[KpiView]:
-    readings: dict[str, list[tuple[int, float]]] = {}
+    readings: dict[str, list[tuple[int, int, float]]] = {}  # kpi -> (happened at, id, value)
     for r in room.tables["kpi_readings"].values():
         readings.setdefault(r["kpi"], []).append((r["happened_at"], r["id"], r["value"]))
     return [KpiView(k["key"], k["name"], k["unit"], k["baseline"], k["target"], k["better"],

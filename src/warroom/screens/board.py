@@ -3,20 +3,22 @@ and record go / no-go / rollback / hold / resume decisions."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from ..console import views
+from ..console.field import Done, Field
+from ..console.messages import HistoryLoaded
+from ..console.protocol import Console
 from ..console.views import Delta
+from ..console.workers import start_worker
 from ..domain.kinds import DecisionKind, IncidentStatus
 from ..domain.timefmt import duration
 from ..store import commands
 from ..widgets import badges
 from ..widgets.confirm import ConfirmScreen
-from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData
 from ..widgets.text import safe
 from .base import WarScreen
@@ -67,7 +69,7 @@ class BoardScreen(WarScreen):
 
     # -- showing ---------------------------------------------------------------------------
     def show_delta(self, delta: Delta) -> None:
-        room, now = self.app.room, self.app.now()
+        room, now = self.console.room, self.console.now()
         if delta.touched("incidents"):
             changed = {str(i["number"]) for i in delta.rows.get("incidents", [])}
             for incident in delta.rows.get("incidents", []):
@@ -81,15 +83,15 @@ class BoardScreen(WarScreen):
             self._show_detail()
 
     def _show_incidents(self, changed: set[str], now: int, everything: bool) -> None:
-        ranked = sorted(self.app.room.tables["incidents"].values(), key=views.incident_order)[: self.limit]
+        ranked = sorted(self.console.room.tables["incidents"].values(), key=views.incident_order)[: self.limit]
         shown = {str(i["number"]) for i in ranked}
         table = self.incidents
-        self.incidents.remove(table.keys - shown)
+        self.incidents.remove_rows(table.keys - shown)
         table.upsert(self._incident_row(i, now) for i in ranked
                      if everything or str(i["number"]) in changed or str(i["number"]) not in table.keys)
 
     def tick(self, now: int) -> None:
-        incidents = self.app.room.tables["incidents"]
+        incidents = self.console.room.tables["incidents"]
         self.incidents.upsert(self._incident_row(incidents[int(k)], now) for k in self.incidents.keys)
 
     def _incident_row(self, incident: dict, now: int) -> RowData:
@@ -116,14 +118,14 @@ class BoardScreen(WarScreen):
         ])
 
     def _show_decision(self) -> None:
-        room = self.app.room
+        room = self.console.room
         latest = views.latest_decision(room)
         text = Text("Latest decision: ", "bold", end="")
         if latest is None:
             text.append("none yet", "dim")
         else:
             text.append_text(badges.decision(latest["kind"]))
-            text.append_text(safe(f" {latest['decided_by']} {views.hhmm(latest['happened_at'], self.app.tz)}: "
+            text.append_text(safe(f" {latest['decided_by']} {views.hhmm(latest['happened_at'], self.console.tz)}: "
                                   f"{latest['rationale']}", limit=200))
         if room.meta("hold"):
             text.append_text(safe(f"  ON HOLD: {room.meta('hold')}", "bold red", limit=80))
@@ -135,7 +137,7 @@ class BoardScreen(WarScreen):
 
     def selected_incident(self) -> dict | None:
         key = self.incidents.current_key
-        return self.app.room.tables["incidents"].get(int(key)) if key else None
+        return self.console.room.tables["incidents"].get(int(key)) if key else None
 
     def _show_detail(self) -> None:
         incident = self.selected_incident()
@@ -146,58 +148,59 @@ class BoardScreen(WarScreen):
         if incident["ref"] not in self._updates:
             self._updates[incident["ref"]] = []
             self.load_updates(incident["ref"])
-        tz = self.app.tz
+        tz = self.console.tz
         text = Text(f"{incident['ref']} opened {views.hhmm(incident['opened_at'], tz)} ", "bold", end="")
         text.append_text(safe(f"by {incident['opened_by']}"
                               + (f" · risk {incident['risk']}" if incident["risk"] else ""),
                               limit=80))
         for event in self._updates[incident["ref"]][:2]:
             text.append(f"\n{views.hhmm(event['happened_at'], tz)} ")
-            text.append_text(safe(f"{event['operator']}: {describe(event, self.app.room)}", limit=200))
+            text.append_text(safe(f"{event['operator']}: {describe(event, self.console.room)}", limit=200))
         detail.update(text, layout=False)
 
-    @work(thread=True, exit_on_error=False, group="reads")
     def load_updates(self, ref: str) -> None:
-        events = self.app.reader.entity_events("incident", ref, limit=5)
-        self.app.call_from_thread(self._updates_loaded, ref, events)
+        reader = self.console.reader
+        start_worker(self, lambda: HistoryLoaded("incident", ref, reader.entity_events("incident", ref, limit=5)),
+                     group="reads")
 
-    def _updates_loaded(self, ref: str, events: list[dict]) -> None:
-        self._updates[ref] = events
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        self._updates[message.key] = message.events
         self._show_detail()
 
     # -- actions ---------------------------------------------------------------------------
     @staticmethod
-    def incident_form(app: App) -> None:
-        room = app.room
+    def incident_form(console: Console) -> None:
+        """The form that opens an incident: this screen's `o` and the `i` of every screen."""
+        room = console.room
         running = [s["id"] for s in room.steps() if s["status"] == "in_progress"]
-        app.form("Open an incident", [
+        console.form("Open an incident", [
             Field("title", "Title", placeholder="what is wrong, in a few words"),
             Field("severity", "Severity (1 worst)", "select", 2, SEVERITIES),
             Field("owner", "Owner role", "select", "",
                   [(safe(r["title"], limit=30), r["key"]) for r in room.rows("roles")]),
             Field("step", "Runbook step", "select", running[0] if running else "",
                   [(safe(f"{s['id']} {s['title']}", limit=40), s["id"]) for s in room.steps()]),
-        ], lambda v, done: app.write(commands.open_incident, v["title"], v["severity"], step=v["step"],
-                                     owner=v["owner"], then=done))
+        ], lambda v, done: console.write(commands.open_incident, v["title"], v["severity"], step=v["step"],
+                                         owner=v["owner"], then=done))
 
     def action_open_incident(self) -> None:
-        self.incident_form(self.app)
+        self.incident_form(self.console)
 
     def action_more(self) -> None:
         self.limit += PAGE
-        self._show_incidents(set(), self.app.now(), False)
+        self._show_incidents(set(), self.console.now(), False)
 
     def action_update_incident(self) -> None:
         incident = self.selected_incident()
         if incident is None:
-            self.app.tell("no incident to update")
+            self.console.tell("no incident to update")
             return
         statuses = [(s.value, s.value) for s in IncidentStatus]
-        self.app.form(safe(f"Update {incident['ref']}: {incident['title']}", limit=120), [
+        self.console.form(safe(f"Update {incident['ref']}: {incident['title']}", limit=120), [
             Field("status", "Status", "select", incident["status"], statuses),
             Field("severity", "Severity", "select", incident["severity"], SEVERITIES),
             Field("note", "Update", placeholder="what changed, what is being done"),
-        ], lambda v, done: self.app.write(
+        ], lambda v, done: self.console.write(
             commands.update_incident, incident["ref"],
             status=v["status"] if v["status"] != incident["status"] else None,
             severity=v["severity"] if v["severity"] != incident["severity"] else None,
@@ -205,44 +208,46 @@ class BoardScreen(WarScreen):
 
     def _risk(self) -> dict | None:
         key = self.risks.current_key
-        risk = self.app.room.tables["risks"].get(key) if key else None
+        risk = self.console.room.tables["risks"].get(key) if key else None
         if risk is None:
-            self.app.tell("no risk selected")
+            self.console.tell("no risk selected")
         return risk
 
     def action_trigger_risk(self) -> None:
         risk = self._risk()
         if risk is not None:
-            self.app.form(safe(f"Risk {risk['id']} fired: {risk['title']} (opens an incident)", limit=120),
-                          [Field("note", "What happened")],
-                          lambda v, done: self.app.write(commands.trigger_risk, risk["id"], note=v["note"], then=done))
+            self.console.form(
+                safe(f"Risk {risk['id']} fired: {risk['title']} (opens an incident)", limit=120),
+                [Field("note", "What happened")],
+                lambda v, done: self.console.write(commands.trigger_risk, risk["id"], note=v["note"], then=done))
 
     def action_close_risk(self) -> None:
         risk = self._risk()
         if risk is not None:
-            self.app.form(safe(f"Close risk {risk['id']}: {risk['title']}", limit=120),
-                          [Field("note", "Why it no longer needs watching")],
-                          lambda v, done: self.app.write(commands.close_risk, risk["id"], note=v["note"], then=done))
+            self.console.form(
+                safe(f"Close risk {risk['id']}: {risk['title']}", limit=120),
+                [Field("note", "Why it no longer needs watching")],
+                lambda v, done: self.console.write(commands.close_risk, risk["id"], note=v["note"], then=done))
 
     def action_decide(self) -> None:
         incident = self.selected_incident()
-        self.app.form("Record a decision", [
+        self.console.form("Record a decision", [
             Field("kind", "Decision", "select", DecisionKind.GO.value, [(k.value, k.value) for k in DecisionKind]),
-            Field("decided_by", "Decided by", value=self.app.store.operator),
+            Field("decided_by", "Decided by", value=self.console.store.operator),
             Field("rationale", "Rationale"),
             Field("incident", "About incident", "select", "",
                   [(incident["ref"], incident["ref"])] if incident else []),
         ], self._decide)
 
-    def _decide(self, values: dict, done) -> None:
+    def _decide(self, values: dict, done: Done) -> None:
         def record() -> None:
-            self.app.write(commands.decide, values["kind"], values["decided_by"], values["rationale"],
-                           incident=values["incident"], then=done)
+            self.console.write(commands.decide, values["kind"], values["decided_by"], values["rationale"],
+                               incident=values["incident"], then=done)
 
         if values["kind"] != DecisionKind.ROLLBACK:
             record()
             return
-        deciders = views.rollback_deciders(self.app.room)
+        deciders = views.rollback_deciders(self.console.room)
         who = ", ".join(f"{person} ({title})" for person, title in deciders) or "nobody holds such a role"
         question = safe(f"Record a ROLLBACK decided by {values['decided_by']}?\n\n"
                         f"Who may decide a rollback: {who}.\n\n"

@@ -9,11 +9,11 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from ..console import views
+from ..console.field import Field
 from ..console.views import Delta
 from ..domain.timefmt import duration
 from ..domain.visible import visible
 from ..store import commands
-from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData
 from ..widgets.text import safe
 from .base import WarScreen
@@ -55,9 +55,9 @@ class CommsScreen(WarScreen):
 
     def show_delta(self, delta: Delta) -> None:
         if delta.touched("messages", "audiences"):
-            self._show_due(self.app.now())
-            rows = self.app.room.tables["messages"].values() if delta.initial else delta.rows.get("messages", [])
-            self.messages_table.remove(str(k) for k in delta.removed.get("messages", []))
+            self._show_due(self.console.now())
+            rows = self.console.room.tables["messages"].values() if delta.initial else delta.rows.get("messages", [])
+            self.messages_table.remove_rows(str(k) for k in delta.removed.get("messages", []))
             self.messages_table.upsert(self._message_row(m) for m in rows if self._wanted(m))
             self._show_text()
 
@@ -68,9 +68,9 @@ class CommsScreen(WarScreen):
         return self.audience is None or message["audience"] == self.audience
 
     def _show_due(self, now: int) -> None:
-        tz = self.app.tz
-        rows = []
-        for due in views.comms_due(self.app.room):
+        tz = self.console.tz
+        rows: list[RowData] = []
+        for due in views.comms_due(self.console.room):
             if due.next_due is None:
                 when = Text("nothing owed", "dim", end="")
             elif due.overdue(now):
@@ -87,7 +87,7 @@ class CommsScreen(WarScreen):
     def _message_row(self, message: dict) -> RowData:
         return RowData(str(message["id"]), message["id"], [
             Text(str(message["id"]), end=""),
-            Text(views.hhmm(message["sent_at"] or message["happened_at"], self.app.tz), end=""),
+            Text(views.hhmm(message["sent_at"] or message["happened_at"], self.console.tz), end=""),
             safe(message["audience"], limit=60), safe(message["channel"], limit=100),
             Text(message["status"], "bold yellow" if message["status"] == "draft" else "green", end=""),
             safe(message["operator"], limit=60),
@@ -100,7 +100,7 @@ class CommsScreen(WarScreen):
 
     def selected_message(self) -> dict | None:
         key = self.messages_table.current_key
-        return self.app.room.tables["messages"].get(int(key)) if key else None
+        return self.console.room.tables["messages"].get(int(key)) if key else None
 
     def _show_text(self) -> None:
         message = self.selected_message()
@@ -110,32 +110,32 @@ class CommsScreen(WarScreen):
     # -- actions ---------------------------------------------------------------------------
     def action_filter(self) -> None:
         self.audience = None if self.audience else self.due.current_key
-        messages = self.app.room.tables["messages"].values()
-        self.messages_table.remove(self.messages_table.keys - {str(m["id"]) for m in messages if self._wanted(m)})
+        messages = self.console.room.tables["messages"].values()
+        self.messages_table.remove_rows(self.messages_table.keys - {str(m["id"]) for m in messages if self._wanted(m)})
         self.messages_table.upsert(self._message_row(m) for m in messages if self._wanted(m))
         self.messages_table.border_title = safe(f"Log: {self.audience}" if self.audience else "Log: every audience",
                                                 limit=40)
         self._show_text()
 
     def action_message(self) -> None:
-        room = self.app.room
+        room = self.console.room
         audiences = room.rows("audiences")
         if not audiences:
-            self.app.tell("this war room has no audience")
+            self.console.tell("this war room has no audience")
             return
         chosen = self.due.current_key or audiences[0]["key"]
-        self.app.form("New message (a draft from the live state: edit it)", [
+        self.console.form("New message (a draft from the live state: edit it)", [
             Field("audience", "Audience", "select", chosen,
                   [(safe(a["title"], limit=30), a["key"]) for a in audiences]),
             Field("channel", "Channel (blank: the audience's own)"),
-            Field("text", "Text", "text", visible(views.draft(room, self.app.now()))),
+            Field("text", "Text", "text", visible(views.draft(room, self.console.now()))),
             Field("draft", "Keep as a draft (not sent yet)", "check", False),
-        ], lambda v, done: self.app.write(commands.log_message, v["audience"], v["text"],
-                                          channel=v["channel"] or None, draft=v["draft"], then=done))
+        ], lambda v, done: self.console.write(commands.log_message, v["audience"], v["text"],
+                                              channel=v["channel"] or None, draft=v["draft"], then=done))
 
     def action_send(self) -> None:
         message = self.selected_message()
         if message is None or message["status"] != "draft":
-            self.app.tell("pick a draft message in the log to mark it sent")
+            self.console.tell("pick a draft message in the log to mark it sent")
             return
-        self.app.write(commands.send_message, message["id"])
+        self.console.write(commands.send_message, message["id"])

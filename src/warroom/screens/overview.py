@@ -9,12 +9,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from ..console import views
+from ..console.field import Field
 from ..console.views import Delta
 from ..domain.numbers import format_number
 from ..domain.timefmt import duration
 from ..store import commands
 from ..widgets import badges
-from ..widgets.field import Field
 from ..widgets.spark import sparkline
 from ..widgets.text import safe
 from .base import WarScreen
@@ -54,12 +54,12 @@ class OverviewScreen(WarScreen):
 
     def show_delta(self, delta: Delta) -> None:
         if delta.touched(*SHOWN_TABLES) and not delta.initial:  # a first delta is followed by a tick
-            self.tick(self.app.now())
+            self.tick(self.console.now())
 
     def tick(self, now: int) -> None:
-        if not (self.is_current and self.app.room.loaded):
+        if not (self.is_current and self.console.room.loaded):
             return
-        room, tz = self.app.room, self.app.tz
+        room, tz = self.console.room, self.console.tz
         label = LABEL_WIDE if self.has_class("-wide") else LABEL
         self._panel("runbook", runbook_text(room, now, tz))
         self._panel("incidents", incidents_text(room, now))
@@ -74,11 +74,11 @@ class OverviewScreen(WarScreen):
             self.query_one(f"#overview-{key}", Static).update(text)
 
     def action_record_kpi(self) -> None:
-        kpis = self.app.room.rows("kpis")
+        kpis = self.console.room.rows("kpis")
         if not kpis:
-            self.app.tell("this war room has no KPI")
+            self.console.tell("this war room has no KPI")
             return
-        self.app.form("Record a KPI reading", [
+        self.console.form("Record a KPI reading", [
             Field("kpi", "KPI", "select", kpis[0]["key"], [(safe(k["name"]), k["key"]) for k in kpis]),
             Field("value", "Value", placeholder="e.g. 3.2"),
         ], self._record_kpi)
@@ -87,9 +87,9 @@ class OverviewScreen(WarScreen):
         try:
             value = float(values["value"])
         except (TypeError, ValueError):
-            self.app.tell("the value must be a number, like 3.2", "error")
+            self.console.tell("the value must be a number, like 3.2", "error")
             return
-        self.app.write(commands.record_kpi, values["kpi"], value, then=done)
+        self.console.write(commands.record_kpi, values["kpi"], value, then=done)
 
 
 def runbook_text(room: views.Room, now: int, tz) -> Text:

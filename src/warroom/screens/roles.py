@@ -9,9 +9,9 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable
 
 from ..console import views
+from ..console.field import Field
 from ..console.views import Delta
 from ..store import commands
-from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData
 from ..widgets.text import safe
 from .base import WarScreen
@@ -39,20 +39,20 @@ class RolesScreen(WarScreen):
 
     def show_delta(self, delta: Delta) -> None:
         if delta.touched("roles", "assignments"):
-            self.tick(self.app.now())
+            self.tick(self.console.now())
             self._show_history()
 
     def tick(self, now: int) -> None:
         """'Since' drops to the date once the hand-over is a day old."""
-        holders = views.holders(self.app.room)
-        self.table.upsert(self._role_row(r, holders.get(r["key"]), now) for r in self.app.room.rows("roles"))
+        holders = views.holders(self.console.room)
+        self.table.upsert(self._role_row(r, holders.get(r["key"]), now) for r in self.console.room.rows("roles"))
 
     def _role_row(self, role: dict, holder: dict | None, now: int) -> RowData:
         return RowData(role["key"], role["position"], [
             safe(role["title"], "bold", limit=60),
             safe(holder["person"], limit=60) if holder else Text("nobody", "bold red", end=""),
             safe(holder["contact"] if holder else "", limit=60),
-            Text(views.since(holder["started_at"], now, self.app.tz) if holder else "", end=""),
+            Text(views.since(holder["started_at"], now, self.console.tz) if holder else "", end=""),
             Text("may decide" if role["may_decide_rollback"] else "", "bold", end=""),
         ])
 
@@ -63,14 +63,14 @@ class RolesScreen(WarScreen):
     def _show_history(self) -> None:
         role = self.table.current_key
         history = self.query_one("#roles-history", KeyedTable)
-        assignments = views.role_history(self.app.room, role) if role else []
-        title = self.app.room.tables["roles"][role]["title"] if role else ""
+        assignments = views.role_history(self.console.room, role) if role else []
+        title = self.console.room.tables["roles"][role]["title"] if role else ""
         history.border_title = safe(f"Who held {title}" if role else "Who held the role", limit=60)
-        history.remove(history.keys - {str(a["id"]) for a in assignments})
+        history.remove_rows(history.keys - {str(a["id"]) for a in assignments})
         history.upsert(self._history_row(a) for a in assignments)
 
     def _history_row(self, assignment: dict) -> RowData:
-        tz = self.app.tz
+        tz = self.console.tz
         return RowData(str(assignment["id"]), assignment["id"], [
             Text(views.day_time(assignment["started_at"], tz)[4:], end=""),
             Text(views.day_time(assignment["ended_at"], tz)[4:] if assignment["ended_at"] else "now", end=""),
@@ -80,15 +80,15 @@ class RolesScreen(WarScreen):
 
     def action_assign(self) -> None:
         role_key = self.table.current_key
-        role = self.app.room.tables["roles"].get(role_key) if role_key else None
-        if role is None:
-            self.app.tell("pick a role first")
+        role = self.console.room.tables["roles"].get(role_key) if role_key else None
+        if role_key is None or role is None:
+            self.console.tell("pick a role first")
             return
-        holder = views.holders(self.app.room).get(role_key)
+        holder = views.holders(self.console.room).get(role_key)
         title = safe(f"{role['title']}: assign or hand over"
                      + (f" (now {holder['person']})" if holder else ""), limit=120)
-        self.app.form(title, [
+        self.console.form(title, [
             Field("person", "Person"),
             Field("contact", "Contact (phone, chat handle)"),
-        ], lambda v, done: self.app.write(commands.assign, role_key, v["person"], contact=v["contact"] or "",
-                                          then=done))
+        ], lambda v, done: self.console.write(commands.assign, role_key, v["person"], contact=v["contact"] or "",
+                                              then=done))

@@ -3,21 +3,22 @@ gate, and read a step's instructions, dependencies and history."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from ..console import views
+from ..console.field import Field
+from ..console.messages import HistoryLoaded
 from ..console.views import Delta
+from ..console.workers import start_worker
 from ..domain import figures
 from ..domain.kinds import Phase, StepKind, StepStatus
 from ..domain.rules import SETTLED
 from ..domain.timefmt import duration
 from ..store import commands
 from ..widgets import badges
-from ..widgets.field import Field
 from ..widgets.keyed_table import Column, KeyedTable, RowData, Tail
 from ..widgets.text import reflow, safe
 from .base import WarScreen
@@ -65,7 +66,7 @@ class RunbookScreen(WarScreen):
             self._show_hold()
         if not delta.touched("steps", "signoffs"):
             return
-        room, now = self.app.room, self.app.now()
+        room, now = self.console.room, self.console.now()
         changed = {r["id"] for r in delta.rows.get("steps", [])} | {s["gate"] for s in delta.rows.get("signoffs", [])}
         for step_id in changed:
             self._history.pop(step_id, None)
@@ -78,7 +79,7 @@ class RunbookScreen(WarScreen):
 
     def _show_hold(self) -> None:
         """The runbook on hold says so above the steps: nothing starts until a go or resume."""
-        hold = self.app.room.meta("hold")
+        hold = self.console.room.meta("hold")
         banner = self.query_one("#runbook-hold", Static)
         banner.display = bool(hold)
         banner.update(safe(f"RUNBOOK ON HOLD: {hold} — steps start again after a go or resume decision "
@@ -92,7 +93,7 @@ class RunbookScreen(WarScreen):
 
     def tick(self, now: int) -> None:
         """Slips grow while a step is late: refresh the ones still open."""
-        open_steps = [s for s in self.app.room.steps() if s["ended_at"] is None]
+        open_steps = [s for s in self.console.room.steps() if s["ended_at"] is None]
         self.table.upsert(self._step_row(s, now) for s in open_steps)
 
     def _phase_row(self, phase: Phase) -> RowData:
@@ -101,10 +102,10 @@ class RunbookScreen(WarScreen):
                        [Text(f"── {phase.upper()}", "bold", end=""), blank, blank, blank, blank])
 
     def _step_row(self, step: dict, now: int) -> RowData:
-        tz = self.app.tz
+        tz = self.console.tz
         start_slip, end_slip = figures.start_slip(step, now), figures.end_slip(step, now)
         slip = max(start_slip or 0, end_slip or 0)
-        golive = self.app.room.golive
+        golive = self.console.room.golive
         actual = views.day_span(step["started_at"], step["ended_at"], golive, tz) if step["started_at"] else ""
         title = Text(badges.KIND_MARK.get(step["kind"], ""), "bold", end="")
         title.append_text(safe(step["title"], "bold" if step["critical"] else "", limit=200))
@@ -122,7 +123,7 @@ class RunbookScreen(WarScreen):
 
     def selected(self) -> dict | None:
         key = self.table.current_key
-        return self.app.room.tables["steps"].get(key) if key else None
+        return self.console.room.tables["steps"].get(key) if key else None
 
     def _show_details(self) -> None:
         step = self.selected()
@@ -134,17 +135,17 @@ class RunbookScreen(WarScreen):
             self.load_history(step["id"])
         self.query_one("#runbook-detail-text", Static).update(self._details(step))
 
-    @work(thread=True, exit_on_error=False, group="reads")
     def load_history(self, step_id: str) -> None:
-        events = self.app.reader.entity_events("step", step_id)
-        self.app.call_from_thread(self._history_loaded, step_id, events)
+        reader = self.console.reader
+        start_worker(self, lambda: HistoryLoaded("step", step_id, reader.entity_events("step", step_id)),
+                     group="reads")
 
-    def _history_loaded(self, step_id: str, events: list[dict]) -> None:
-        self._history[step_id] = events
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        self._history[message.key] = message.events
         self._show_details()
 
     def _details(self, step: dict) -> Text:
-        room, tz = self.app.room, self.app.tz
+        room, tz = self.console.room, self.console.tz
         text = Text(end="").append_text(safe(step["title"], "bold", limit=300))
         text.append("\n")
         text.append_text(safe(f"{step['id']} · {step['kind']} · {step['phase']} · owner {step['owner']}"
@@ -169,11 +170,11 @@ class RunbookScreen(WarScreen):
         text.append("\n\nHistory", "bold underline")
         for event in self._history.get(step["id"], []):
             text.append(f"\n{views.hhmm(event['happened_at'], tz)} ")
-            text.append_text(safe(f"{event['operator']}: {describe(event, self.app.room)}", limit=200))
+            text.append_text(safe(f"{event['operator']}: {describe(event, self.console.room)}", limit=200))
         return text
 
     def _signoffs(self, step: dict) -> Text:
-        latest = views.latest_signoffs(self.app.room, step["id"])
+        latest = views.latest_signoffs(self.console.room, step["id"])
         text = Text("\n\nSign-offs", "bold underline", end="")
         for role in step["signoff_roles"]:
             signed = latest.get(role)
@@ -183,7 +184,7 @@ class RunbookScreen(WarScreen):
                 text.append("waiting", "yellow")
                 continue
             text.append(signed["verdict"].upper(), "bold green" if signed["verdict"] == "go" else "bold red")
-            text.append_text(safe(f" by {signed['signed_by']} at {views.hhmm(signed['happened_at'], self.app.tz)}"
+            text.append_text(safe(f" by {signed['signed_by']} at {views.hhmm(signed['happened_at'], self.console.tz)}"
                                   + (f": {signed['comment']}" if signed["comment"] else ""), limit=200))
         return text
 
@@ -191,13 +192,13 @@ class RunbookScreen(WarScreen):
     def _step_or_warn(self) -> dict | None:
         step = self.selected()
         if step is None:
-            self.app.tell("pick a step first (a phase line is not a step)")
+            self.console.tell("pick a step first (a phase line is not a step)")
         return step
 
     def action_step(self, action: str) -> None:
         step = self._step_or_warn()
         if step is not None:
-            self.app.write(commands.step, action, step["id"])
+            self.console.write(commands.step, action, step["id"])
 
     def action_reasoned(self, action: str) -> None:
         step = self._step_or_warn()
@@ -205,28 +206,28 @@ class RunbookScreen(WarScreen):
             return
         title = safe(f"{action.capitalize()} step {step['id']}: {step['title']}", limit=120)
         command = "start" if action == "force" else action
-        self.app.form(title, [Field("note", REASONED[action])],
-                      lambda v, done: self.app.write(commands.step, command, step["id"], note=v["note"],
-                                                     force=action == "force", then=done))
+        self.console.form(title, [Field("note", REASONED[action])],
+                          lambda v, done: self.console.write(commands.step, command, step["id"], note=v["note"],
+                                                             force=action == "force", then=done))
 
     def action_signoff(self) -> None:
         step = self._step_or_warn()
         if step is None:
             return
         if step["kind"] != StepKind.GATE:
-            self.app.tell(f"{step['id']} is a {step['kind']}, not a gate: it takes no sign-off")
+            self.console.tell(f"{step['id']} is a {step['kind']}, not a gate: it takes no sign-off")
             return
         roles = [(safe(r), r) for r in step["signoff_roles"]]
         mine = [r for r in step["signoff_roles"] if self._holds(r)]
-        self.app.form(safe(f"Sign gate {step['id']}: {step['title']}", limit=120), [
+        self.console.form(safe(f"Sign gate {step['id']}: {step['title']}", limit=120), [
             Field("role", "Role", "select", (mine or step["signoff_roles"])[0], roles),
             Field("verdict", "Verdict", "select", "go", [("go", "go"), ("no-go", "no-go")]),
             Field("note", "Comment (a forced sign-off says why)"),
             Field("force", "Force: I do not hold the role, or its dependencies are not done (recorded)", "check",
                   False),
-        ], lambda v, done: self.app.write(commands.signoff, step["id"], v["role"], v["verdict"],
-                                          note=v["note"], force=v["force"], then=done))
+        ], lambda v, done: self.console.write(commands.signoff, step["id"], v["role"], v["verdict"],
+                                              note=v["note"], force=v["force"], then=done))
 
     def _holds(self, role: str) -> bool:
-        holder = views.holders(self.app.room).get(role)
-        return holder is not None and holder["person"].casefold() == self.app.store.operator.casefold()
+        holder = views.holders(self.console.room).get(role)
+        return holder is not None and holder["person"].casefold() == self.console.store.operator.casefold()

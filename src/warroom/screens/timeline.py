@@ -5,20 +5,22 @@ did not happen): both are new journal events, the original stays, marked."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 
 from ..console import views
+from ..console.field import Done, Field
+from ..console.messages import TimelineFound
 from ..console.views import Delta
+from ..console.workers import start_worker
 from ..domain import timefmt
 from ..domain.events import CORRECTIONS
 from ..domain.timefmt import duration
 from ..store import commands
 from ..store.reader import signed
-from ..widgets.field import Field
 from ..widgets.journal_list import JournalList
 from ..widgets.keyed_table import Column, RowData
 from ..widgets.text import safe
@@ -81,7 +83,7 @@ class TimelineScreen(WarScreen):
     def _row(self, event: dict) -> RowData:
         self._events[str(event["id"])] = event
         late = event.get("typed_after") is not None
-        when = Text(views.since(event["happened_at"], self.app.now(), self.app.tz, seconds=True), end="")
+        when = Text(views.since(event["happened_at"], self.console.now(), self.console.tz, seconds=True), end="")
         if late:
             when.append(" ↶", "bold yellow")
         return RowData(str(event["id"]), (event["happened_at"], event["id"]), [
@@ -89,7 +91,7 @@ class TimelineScreen(WarScreen):
             when,
             safe(event["operator"], limit=40),
             Text(event["action"], "bold", end=""),
-            safe(describe(event, self.app.room), limit=240),
+            safe(describe(event, self.console.room), limit=240),
         ])
 
     # -- filtering and paging --------------------------------------------------------------
@@ -100,18 +102,19 @@ class TimelineScreen(WarScreen):
         self.table.limit = PAGE
         self.search(None, self.filters(), replace=True)
 
-    @work(thread=True, exit_on_error=False, group="timeline", exclusive=True)
     def search(self, before: tuple[int, int] | None, filters: tuple[str, str, str], replace: bool) -> None:
-        events = self.app.reader.events_page(before, PAGE, *filters)
-        self.app.call_from_thread(self._found, events, filters, replace)
+        """A page of events older than `before` (the latest when None); a newer search cancels this one."""
+        reader = self.console.reader
+        start_worker(self, lambda: TimelineFound(reader.events_page(before, PAGE, *filters), filters, replace),
+                     group="timeline", exclusive=True)
 
-    def _found(self, events: list[dict], filters: tuple[str, str, str], replace: bool) -> None:
-        if filters != self.filters():
+    def on_timeline_found(self, message: TimelineFound) -> None:
+        if message.filters != self.filters():
             return  # the filter changed meanwhile: another search is on its way
         with self.app.batch_update():
-            if replace:
-                self.table.remove(self.table.keys - {str(e["id"]) for e in events})
-            self.table.upsert(self._row(e) for e in events)
+            if message.replace:
+                self.table.remove_rows(self.table.keys - {str(e["id"]) for e in message.events})
+            self.table.upsert(self._row(e) for e in message.events)
         self._show_detail()
 
     def action_more(self) -> None:
@@ -143,23 +146,23 @@ class TimelineScreen(WarScreen):
         if event is None:
             detail.update(Text(f"{self.table.row_count} events shown; m for older ones", "dim"), layout=False)
             return
-        tz = self.app.tz
+        tz = self.console.tz
         text = Text(f"#{event['id']} {views.day_time(event['happened_at'], tz)} ", "bold", end="")
         if event.get("typed_after") is not None:
             late = duration(event["recorded_at"] - event["happened_at"])
             text.append(f"↶ typed late ({late} after, at {views.day_time(event['recorded_at'], tz)}) ", "yellow")
         text.append_text(safe(f"{signed(event['operator'], event.get('login'))} · {event['action']}", limit=200))
         text.append("\n")
-        text.append_text(safe(describe(event, self.app.room), multiline=True, limit=2000))
+        text.append_text(safe(describe(event, self.console.room), multiline=True, limit=2000))
         detail.update(text, layout=False)
 
     # -- corrections -----------------------------------------------------------------------
     def _selected(self) -> dict | None:
         event = self._events.get(self.table.current_key or "")
         if event is None:
-            self.app.tell("no entry selected")
+            self.console.tell("no entry selected")
         elif event["action"] == "init":
-            self.app.tell("the war room's creation from its plan cannot be corrected")
+            self.console.tell("the war room's creation from its plan cannot be corrected")
             event = None
         return event
 
@@ -167,29 +170,29 @@ class TimelineScreen(WarScreen):
         event = self._selected()
         if event is None or event["action"] in CORRECTIONS:
             if event is not None:
-                self.app.tell("a correction is not corrected: retract it (x) and record the right one")
+                self.console.tell("a correction is not corrected: retract it (x) and record the right one")
             return
-        shown = views.day_time(event["happened_at"], self.app.tz)
-        typed = timefmt.show(event["happened_at"], self.app.tz, "%Y-%m-%dT%H:%M")
-        self.app.form(safe(f"#{event['id']} did not happen at {shown}", limit=120), [
+        shown = views.day_time(event["happened_at"], self.console.tz)
+        typed = timefmt.show(event["happened_at"], self.console.tz, "%Y-%m-%dT%H:%M")
+        self.console.form(safe(f"#{event['id']} did not happen at {shown}", limit=120), [
             Field("at", "When it really happened", value=typed),
             Field("why", "Why the time was wrong"),
         ], lambda v, done: self._correct(event["id"], v, done))
 
-    def _correct(self, event_id: int, values: dict, done) -> None:
+    def _correct(self, event_id: int, values: dict, done: Done) -> None:
         try:
-            steps = self.app.room.steps()
+            steps = self.console.room.steps()
             earliest = min((s["planned_start"] for s in steps), default=None)
-            at = timefmt.parse_at(values["at"], self.app.now(), self.app.tz, earliest)
+            at = timefmt.parse_at(values["at"], self.console.now(), self.console.tz, earliest)
         except ValueError as exc:
-            self.app.tell(str(exc), "error")
+            self.console.tell(str(exc), "error")
             return
-        self.app.write(commands.correct, event_id, at, values["why"], then=done)
+        self.console.write(commands.correct, event_id, at, values["why"], then=done)
 
     def action_retract(self) -> None:
         event = self._selected()
         if event is None:
             return
-        self.app.form(safe(f"#{event['id']} did not happen: {describe(event, self.app.room)}", limit=160), [
+        self.console.form(safe(f"#{event['id']} did not happen: {describe(event, self.console.room)}", limit=160), [
             Field("why", "Why it did not happen (the journal keeps the entry, marked)"),
-        ], lambda v, done: self.app.write(commands.retract, event["id"], v["why"], then=done))
+        ], lambda v, done: self.console.write(commands.retract, event["id"], v["why"], then=done))

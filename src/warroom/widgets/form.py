@@ -2,7 +2,7 @@
 accepted, so a refused entry loses nothing that was typed."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -11,37 +11,39 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 
-from .field import Field
+from ..console.field import Field, Submit
 
-Done = Callable[[Any], None]
 MAX_FIELD = 20_000  # characters a field takes: a 10 MB paste froze the console for seconds
+FieldWidget = Input | Select[Any] | TextArea | Checkbox  # what a Field becomes
 
 
 class BoundedInput(Input):
     """A one-line field that keeps at most MAX_FIELD characters, a paste included."""
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste too long is cut here; any other is left to Input's own handler, which Textual
+        calls next (it calls each class's handler along the MRO, unless prevented)."""
         if len(event.text) > MAX_FIELD:
+            event.prevent_default()
             event.stop()
             self.insert_text_at_cursor(event.text[:MAX_FIELD].split("\n", 1)[0][:MAX_FIELD - len(self.value)])
             self.app.notify(f"the paste was cut to {MAX_FIELD:,} characters", severity="warning")
-            return
-        super()._on_paste(event)
 
 
 class BoundedTextArea(TextArea):
     """A text field that keeps at most MAX_FIELD characters, a paste included."""
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
+        """As BoundedInput's: only a paste too long is handled here."""
         room = MAX_FIELD - len(self.text)
         if len(event.text) > room:
+            event.prevent_default()
             event.stop()
             self.insert(event.text[:max(room, 0)])
             self.app.notify(f"the paste was cut to {MAX_FIELD:,} characters", severity="warning")
-            return
-        super()._on_paste(event)
 
 
 class FormScreen(ModalScreen[Any]):
@@ -49,8 +51,7 @@ class FormScreen(ModalScreen[Any]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Save")]
 
-    def __init__(self, title: Text | str, fields: Sequence[Field],
-                 on_submit: Callable[[dict, Done], None]):
+    def __init__(self, title: Text | str, fields: Sequence[Field], on_submit: Submit):
         super().__init__()
         self.form_title = title
         self.fields = list(fields)
@@ -70,7 +71,7 @@ class FormScreen(ModalScreen[Any]):
     def on_mount(self) -> None:
         self.query_one(f"#field-{self.fields[0].name}").focus()
 
-    def _widget(self, field: Field):
+    def _widget(self, field: Field) -> FieldWidget:
         ident = f"field-{field.name}"
         if field.kind == "select":
             return Select(field.options, value=field.value if field.value != "" else Select.NULL,
@@ -82,11 +83,10 @@ class FormScreen(ModalScreen[Any]):
         return BoundedInput(str(field.value), placeholder=field.placeholder, id=ident, compact=True,
                             max_length=MAX_FIELD)
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         result = {}
         for field in self.fields:
-            widget = self.query_one(f"#field-{field.name}")
-            value = widget.text if isinstance(widget, TextArea) else widget.value
+            value = _value(self.query_one(f"#field-{field.name}"))
             result[field.name] = None if value is Select.NULL else value
         return result
 
@@ -111,3 +111,11 @@ class FormScreen(ModalScreen[Any]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+
+def _value(widget: Widget) -> Any:
+    """What a field's widget holds."""
+    if isinstance(widget, TextArea):
+        return widget.text
+    if isinstance(widget, (Input, Select, Checkbox)):
+        return widget.value
+    raise TypeError(f"not a form field: {widget!r}")

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .keyed_table import Column, RowData
+from .keyed_table import Column, RowData, Tail
 
 TRIM_SLACK = 25  # rows past the limit before the oldest go
 
@@ -59,7 +59,7 @@ class JournalList(ScrollView, can_focus=True):
         self.limit = limit
         self._keys: list[str] = []  # newest first
         self._ranks: list = []  # each row's order negated, ascending: where a new row goes
-        self._cells: dict[str, Sequence[Text]] = {}
+        self._cells: dict[str, Sequence[Text | Tail]] = {}
         self._order: dict = {}
         self._lines: LRUCache[tuple, Strip] = LRUCache(1024)
 
@@ -79,7 +79,7 @@ class JournalList(ScrollView, can_focus=True):
     def oldest_order(self):
         return min(self._order.values()) if self._order else None
 
-    def cells(self, key: str) -> Sequence[Text]:
+    def cells(self, key: str) -> Sequence[Text | Tail]:
         return self._cells[key]
 
     # -- writing ---------------------------------------------------------------------------
@@ -94,10 +94,10 @@ class JournalList(ScrollView, can_focus=True):
             self._keys.insert(i, row.key)
             self._cells[row.key], self._order[row.key] = row.cells, row.order
         if self.limit is not None and len(self._keys) > self.limit + TRIM_SLACK:
-            self.remove(self._keys[self.limit:])
+            self.remove_rows(self._keys[self.limit:])
         self._settle(current)
 
-    def remove(self, keys: Iterable[str]) -> None:
+    def remove_rows(self, keys: Iterable[str]) -> None:
         current = self.current_key
         for key in list(keys):
             if key in self._order:
@@ -112,7 +112,7 @@ class JournalList(ScrollView, can_focus=True):
     def _settle(self, current: str | None) -> None:
         """The cursor back on its row (the top for a first fill), the size, a repaint."""
         self.virtual_size = Size(self.size.width, len(self._keys) + 1)
-        index = self._keys.index(current) if current in self._order else 0
+        index = self._keys.index(current) if current is not None and current in self._order else 0
         self.set_reactive(JournalList.cursor, min(index, max(len(self._keys) - 1, 0)))
         self.refresh()
         self.post_message(self.Highlighted(self.current_key))
@@ -155,14 +155,14 @@ class JournalList(ScrollView, can_focus=True):
             line = self._lines[cache_key] = self._strip(self._cells[key], width, look)
         return line
 
-    def _strip(self, cells: Sequence[Text], width: int, look: str) -> Strip:
+    def _strip(self, cells: Sequence[Text | Tail], width: int, look: str) -> Strip:
         line = Text(no_wrap=True, end="")
         left = width
         for column, cell in zip(self.spec, cells, strict=False):
             size = min(left - 2 if column.fill else column.width, left - 2)  # a fill column takes the rest
             if size <= 0:
                 break
-            piece = cell.copy()
+            piece = cell.fit(size) if isinstance(cell, Tail) else cell.copy()
             piece.truncate(size, overflow="ellipsis", pad=True)
             line.append(" ").append_text(piece).append(" ")
             left -= size + 2

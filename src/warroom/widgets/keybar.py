@@ -58,8 +58,8 @@ class KeyBar(Static):
 
     def _keys(self, bindings: list[Binding]) -> Text:
         text, self._spots = Text(no_wrap=True, overflow="ellipsis", end=""), []
-        for group, members in groupby(bindings, key=lambda b: b.group):
-            members = list(members)
+        for group, grouped in groupby(bindings, key=lambda b: b.group):
+            members = list(grouped)
             if group is not None and len(members) > 1:
                 text.append(" ")
                 for binding in members:

@@ -11,9 +11,10 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
-from textual.geometry import Size
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
+
+from ..console.compat import set_column_widths
 
 BATCH = 50  # rows added per turn of the event loop
 
@@ -31,10 +32,14 @@ class Tail:
     head: Text
     tail: Text
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def fit(self, width: int) -> Text:
+        """The cell in `width` cells (at least one of the head's)."""
         head = self.head.copy()
-        head.truncate(max(options.max_width - self.tail.cell_len, 1), overflow="ellipsis")
-        yield Text(end="", no_wrap=True, overflow="ellipsis").append_text(head).append_text(self.tail)
+        head.truncate(max(width - self.tail.cell_len, 1), overflow="ellipsis")
+        return Text(end="", no_wrap=True, overflow="ellipsis").append_text(head).append_text(self.tail)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.fit(options.max_width)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement(self.tail.cell_len + 1, self.head.cell_len + self.tail.cell_len)
@@ -77,13 +82,7 @@ class KeyedTable(DataTable):
         padding = 2 * self.cell_padding
         room = self.size.width - self.styles.scrollbar_size_vertical - sum(c.width + padding for c in self.spec)
         shares = sum(c.fill for c in self.spec) or 1
-        widths = {c.key: c.width + max(room, 0) * c.fill // shares for c in self.spec}
-        if all(self.columns[key].width == width for key, width in widths.items()):
-            return
-        for key, width in widths.items():
-            self.columns[key].width = width
-        self.virtual_size = Size(sum(widths.values()) + padding * len(widths), self.virtual_size.height)
-        self.notify_style_update()  # drops the rows drawn at the old widths
+        set_column_widths(self, {c.key: c.width + max(room, 0) * c.fill // shares for c in self.spec})
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -121,7 +120,11 @@ class KeyedTable(DataTable):
 
     def _put(self, row: RowData) -> bool:
         """Add or update one row; True when the table's order must be redone."""
-        first = OrderCell(end="").append_text(row.cells[0])
+        head = row.cells[0]
+        if not isinstance(head, Text):
+            raise TypeError(f"the first cell of row {row.key!r} carries its order: it must be a Text")
+        first = OrderCell(end="")
+        first.append_text(head)
         first.order = row.order
         cells = (first, *row.cells[1:])
         for cell in cells:
@@ -139,7 +142,7 @@ class KeyedTable(DataTable):
         self._order[row.key] = row.order
         return moved
 
-    def remove(self, keys: Iterable[str]) -> None:
+    def remove_rows(self, keys: Iterable[str]) -> None:
         for key in keys:
             if key in self._order:
                 del self._order[key]
