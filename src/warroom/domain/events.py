@@ -34,6 +34,8 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 CORRECTIONS = ("correct", "retract")
 LOGS = ("note", "kpi.record")  # facts no rule depends on: they are never re-folded
+# the logs an export tallies in SQL rather than folding them (a day may hold 100,000 messages)
+TALLIED = ("note", "kpi.record", "comm.sent", "comm.draft", "comm.send")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..domain.kinds import (
 )
 from ..domain.reducer import Board, initial
 from ..domain.rules import STEP_ACTIONS, RuleError
-from . import fold
+from . import reader
 from .store import Answer, Change, Store, Tx
 
 if TYPE_CHECKING:
@@ -256,7 +256,7 @@ def _why(why: str) -> str:
 
 
 def _correctable(tx: Tx, event_id: int, kind: str) -> None:
-    target = fold.read_event(tx.conn, event_id)
+    target = reader.event(tx.conn, event_id)
     if target is None:
         raise RuleError(f"unknown event #{event_id}")
     if target.action == "init":

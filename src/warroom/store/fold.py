@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ..domain.events import ACTIONS, CORRECTIONS, LOGS, Event, target_of
 from ..domain.reducer import PENDING_STEP, WATCHED_RISK, Board, JournalError, StateRow, incident_number
+from . import reader
 
 RUNBOOK_ENTITIES = ("step", "decision", "role")
 JSON_COLUMNS = {"steps": ("depends_on", "signoff_roles"), "risks": ("steps",),
@@ -28,7 +29,6 @@ KEYS = {"meta": "key", "roles": "key", "steps": "id", "risks": "id", "audiences"
 WRITE_ORDER = ("meta", "roles", "steps", "risks", "audiences", "kpis", "assignments", "incidents",
                "signoffs", "incident_updates", "decisions", "messages", "kpi_readings", "notes", "effects")
 CHUNK = 500  # ids per IN (...) query
-_EVENT_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, login"
 # one table's part of a change: which stored rows it owns (SQL, its parameters), and the rows
 # the fold made of them
 Part = tuple[str, tuple[object, ...], list[StateRow]]
@@ -64,24 +64,13 @@ class Scope:
             self.logs.add(event.id)
 
 
-def to_event(row: Sequence[Any]) -> Event:
-    """A journal row read as _EVENT_COLUMNS (the login last, when the query reads it)."""
-    return Event(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]),
-                 login=row[8] if len(row) > 8 else None)
-
-
-def read_event(conn: sqlite3.Connection, event_id: int) -> Event | None:
-    row = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
-    return to_event(row) if row else None
-
-
 def events_of(conn: sqlite3.Connection, scope: Scope) -> list[Event]:
     """Every event of the scope's parts, with the corrections that name them."""
     found: dict[int, Event] = {}
 
     def take(where: str, params: tuple[object, ...] = ()) -> None:
-        for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where}", params):
-            found.setdefault(row[0], to_event(row))
+        for event in reader.events(conn, where, params):
+            found.setdefault(event.id, event)
 
     if scope.runbook:
         take(f"entity IN ({', '.join('?' * len(RUNBOOK_ENTITIES))})", RUNBOOK_ENTITIES)
@@ -99,10 +88,10 @@ def events_of(conn: sqlite3.Connection, scope: Scope) -> list[Event]:
         named: list[int] = []
         for i in range(0, len(targets), CHUNK):
             chunk = tuple(str(t) for t in targets[i:i + CHUNK])
-            for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE entity = 'correction'"
-                                    f" AND entity_id IN ({', '.join('?' * len(chunk))})", chunk):
-                found[row[0]] = to_event(row)
-                named.append(row[0])
+            for event in reader.events(conn, f"entity = 'correction' AND entity_id IN ({', '.join('?' * len(chunk))})",
+                                       chunk):
+                found[event.id] = event
+                named.append(event.id)
         targets = named
     return list(found.values())
 
@@ -149,7 +138,7 @@ def _corrected(conn: sqlite3.Connection, correction: Event) -> Event:
 def _recorded(conn: sqlite3.Connection, event_id: int) -> Event:
     """An event a correction names: the command checked it was recorded, and the journal
     only grows, so a missing one means a damaged journal."""
-    event = read_event(conn, event_id)
+    event = reader.event(conn, event_id)
     if event is None:
         raise JournalError(f"event {event_id} is named by a correction but is not in the journal")
     return event

@@ -1,18 +1,23 @@
-"""Reading the journal: one read snapshot, events streamed in batches, and what the logs
+"""Reading the journal, for the fold, the export and status: one read snapshot, events
+streamed in batches (as the reducer's Events or as stored Rows), and what the logs
 (messages, KPI readings, notes) add up to at a moment, counted in SQL so that a journal of
 100,000 messages never sits in memory. The logs are counted as corrected: from `facts`, the
 journal without the retracted events and with the corrected times."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from ..domain.events import Event
+from ..domain.reducer import JournalError
 
 BATCH = 2000
-LOG_ACTIONS = ("note", "kpi.record", "comm.sent", "comm.draft", "comm.send")
+_EVENT_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, login"
 _COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, prev_hash, hash, login"
 
 
@@ -183,3 +188,25 @@ def _spreads(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -
         "SELECT entity_id, COUNT(*), MIN(json_extract(payload, '$.value')), MAX(json_extract(payload, '$.value'))"
         f" FROM facts WHERE action = 'kpi.record' AND {bound} GROUP BY entity_id", params)
     return {kpi: Spread(count, low, high) for kpi, count, low, high in cursor}
+
+
+def events(conn: sqlite3.Connection, where: str = "1", params: tuple[object, ...] = (),
+           order: str = "id") -> Iterator[Event]:
+    """Events matching `where` as the reducer reads them, fetched BATCH at a time."""
+    cursor = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where} ORDER BY {order}", params)
+    while batch := cursor.fetchmany(BATCH):
+        yield from map(to_event, batch)
+
+
+def event(conn: sqlite3.Connection, event_id: int) -> Event | None:
+    row = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
+    return to_event(row) if row else None
+
+
+def to_event(row: Sequence[Any]) -> Event:
+    """A journal row read as _EVENT_COLUMNS; a payload that is not JSON is a damaged journal."""
+    try:
+        payload = json.loads(row[7])
+    except (ValueError, TypeError) as exc:
+        raise JournalError(f"event {row[0]}: its payload is not JSON: {exc}") from None
+    return Event(row[0], row[1], row[2], row[3], row[4], row[5], row[6], payload, login=row[8])

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..domain.events import Event
+from ..domain.events import TALLIED, Event
 from ..domain.reducer import Board, Contradiction, JournalError, StateRow, initial
-from . import fold
+from . import fold, reader
 from .schema import LATE_ENTRIES
 
 if TYPE_CHECKING:
     from ..plan.loader import Plan
 
-LOG_ACTIONS = ("note", "kpi.record", "comm.sent", "comm.draft", "comm.send")
-_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, login"
 
 
 def journal_board(conn: sqlite3.Connection, as_of: int | None = None, logs: bool = True,
@@ -24,8 +22,8 @@ def journal_board(conn: sqlite3.Connection, as_of: int | None = None, logs: bool
     """The board after every event that happened at or before `as_of` (None: all), corrections
     applied; without `logs`, messages, notes and KPI readings are left out (they are tallied);
     with `judge`, every fact recorded under the rules is checked against them (RuleError)."""
-    skip = "" if logs else f" WHERE action NOT IN ({', '.join(repr(a) for a in LOG_ACTIONS)})"
-    return replay(_events(conn, f"SELECT {_COLUMNS} FROM events{skip} ORDER BY id"), as_of, judge)
+    where = "1" if logs else f"action NOT IN ({', '.join(repr(a) for a in TALLIED)})"
+    return replay(reader.events(conn, where), as_of, judge)
 
 
 def replay(events: Iterable[Event], as_of: int | None = None, judge: bool = False) -> Board:
@@ -35,16 +33,6 @@ def replay(events: Iterable[Event], as_of: int | None = None, judge: bool = Fals
     if init is None or init.action != "init":
         raise JournalError("the journal does not start with the war room's plan (init event)")
     return initial(_plan(init), init).fold(events, check_from=(0, 0) if judge else None, until=as_of)
-
-
-def _events(conn: sqlite3.Connection, sql: str) -> Iterator[Event]:
-    cursor = conn.execute(sql)
-    while batch := cursor.fetchmany(2000):
-        for row in batch:
-            try:
-                yield fold.to_event(row)
-            except (ValueError, TypeError) as exc:
-                raise JournalError(f"event {row[0]}: its payload is not JSON: {exc}") from None
 
 
 def _plan(init: Event) -> Plan:
