@@ -10,19 +10,19 @@ from warroom.store import queries
 from warroom.store import reader as source
 from warroom.store.queries import status_as_of
 from warroom.store.rebuild import journal_board
+from warroom.store.schema import JSON_COLUMNS
 from warroom.store.store import Store
 
 from .conftest import SCRIBE, at
 
-TABLES = {  # table -> (order, JSON columns)
-    "roles": ("position", ()), "assignments": ("id", ()), "steps": ("position", ("depends_on", "signoff_roles")),
-    "signoffs": ("id", ()), "risks": ("position", ("steps",)), "incidents": ("number", ()),
-    "decisions": ("id", ()), "audiences": ("position", ("cadence",)), "kpis": ("position", ()),
+TABLES = {  # table -> order
+    "roles": "position", "assignments": "id", "steps": "position", "signoffs": "id", "risks": "position",
+    "incidents": "number", "decisions": "id", "audiences": "position", "kpis": "position",
 }
 
 
 def table(store: Store, name: str) -> list[dict]:
-    order, json_columns = TABLES[name]
+    order, json_columns = TABLES[name], JSON_COLUMNS.get(name, ())
     rows = store.query(f"SELECT * FROM {name} ORDER BY {order}")
     for row in rows:
         del row["rev"]  # which event last wrote the row: the fold does not say

@@ -92,6 +92,13 @@ def timeline_line(db_path: Path, hhmm: str, contains: str) -> str:
     return found[0]
 
 
+def timeless(status: dict) -> dict:
+    """A status without the instants counted from the moment it was asked (the forecast's
+    finish and backout end, for a day whose steps still wait)."""
+    forecast = {k: v for k, v in status["forecast"].items() if k not in ("finish", "backout_end")}
+    return status | {"forecast": forecast}
+
+
 def status_json(db_path: Path) -> dict:
     result = cli(db_path, "status", "--json")
     assert result.exit_code == 0, result.stderr or result.output
@@ -694,5 +701,5 @@ def test_the_war_room_is_the_same_whatever_order_the_facts_are_typed_in(day: Day
             exported[path] = export_json(path, "--as-of", HORIZON)  # after every fact
             assert_fold_matches(path, exported[path])
         assert normalised_tables(shuffled) == normalised_tables(in_time)
-        assert status_json(shuffled) == status_json(in_time)
+        assert timeless(status_json(shuffled)) == timeless(status_json(in_time))
         assert normalised_export(exported[shuffled]) == normalised_export(exported[in_time])

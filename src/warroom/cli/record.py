@@ -15,10 +15,12 @@ from .base import Ascii, Context, guarded, json_option, moment, report, write_co
 @click.argument("action", type=click.Choice(list(STEP_ACTIONS)))
 @click.argument("step_id", metavar="STEP")
 @click.option("--note", help="Why (required for fail, skip and --force).")
-@click.option("--force", is_flag=True, help="Start even though dependencies or a hold say no (recorded).")
-def step(store: Store, at, action: str, step_id: str, note: str | None, force: bool) -> dict:
+@click.option("--force", is_flag=True,
+              help="Start although dependencies or a hold say no, or call it done with targets missing (recorded).")
+@click.option("--target", metavar="T", help="With done or fail: one of the step's targets (a server, a region...).")
+def step(store: Store, at, action: str, step_id: str, note: str | None, force: bool, target: str | None) -> dict:
     """Move a runbook step: start, done, fail, skip, block, unblock, or reopen a settled one."""
-    return commands.step(store, action, step_id, note=note, force=force, at=at)
+    return commands.step(store, action, step_id, note=note, force=force, at=at, target=target)
 
 
 @write_command("signoff")

@@ -20,14 +20,13 @@ from ..domain.rules import SETTLED
 from ..store.db import connect
 from ..store.db import rows as read
 from ..store.feed import ChangeFeed
+from ..store.schema import JSON_COLUMNS
 
 # the state tables the console mirrors, by primary key (incident_updates and notes are
 # read from the journal instead)
 MIRRORED = {"meta": "key", "roles": "key", "assignments": "id", "steps": "id",
             "signoffs": "id", "risks": "id", "incidents": "number", "decisions": "id",
             "audiences": "key", "messages": "id", "kpis": "key", "kpi_readings": "id"}
-JSON_COLUMNS = {"steps": ("depends_on", "signoff_roles"), "risks": ("steps",),
-                "audiences": ("cadence",)}
 RECENT_EVENTS = 200
 KPI_POINTS = 60
 

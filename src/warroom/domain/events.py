@@ -15,14 +15,15 @@ from typing import Any
 ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "init": ("warroom", ("name", "timezone", "golive", "plan", "steps", "roles", "holders_from")),
     **{f"step.{a}": ("step", ("note", "force"))
-       for a in ("start", "done", "fail", "skip", "block", "unblock", "reopen")},
+       for a in ("start", "skip", "block", "unblock", "reopen")},
+    **{f"step.{a}": ("step", ("note", "force", "target")) for a in ("done", "fail")},
     "gate.signoff": ("step", ("role", "verdict", "note", "force")),
     "incident.open": ("incident", ("ref", "title", "severity", "owner", "step", "risk")),
     "incident.update": ("incident", ("status", "severity", "title", "note")),
     "risk.trigger": ("risk", ("incident", "severity", "title", "owner", "step", "note")),
     "risk.close": ("risk", ("note",)),
     **{f"decision.{k}": ("decision", ("kind", "decided_by", "rationale", "step", "incident", "force"))
-       for k in ("go", "no-go", "rollback", "hold", "resume")},
+       for k in ("go", "no-go", "rollback", "hold", "resume", "abort", "fix-forward")},
     "role.assign": ("role", ("role", "person", "contact")),
     "comm.sent": ("message", ("id", "audience", "text", "channel", "status")),
     "comm.draft": ("message", ("id", "audience", "text", "channel", "status")),

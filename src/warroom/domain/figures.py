@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from . import timefmt
+from . import forecast, timefmt
 from .kinds import IncidentStatus, Phase, StepStatus
 from .rules import SETTLED
 
@@ -13,7 +13,16 @@ Row = Mapping[str, Any]  # a state table's row, by column name
 R = TypeVar("R", bound=Row)
 
 
+def in_play(step: Row) -> bool:
+    """A contingency step is out of the day's figures until a rollback (or a start) invokes it."""
+    return not step.get("contingency") or bool(step.get("invoked"))
+
+
 def planned_end(step: Row) -> int:
+    """When the plan has it end; a contingency step has no time of its own: it is measured
+    from when it started."""
+    if step.get("contingency") and step["started_at"] is not None:
+        return step["started_at"] + step["planned_duration"] * 1000
     return step["planned_start"] + step["planned_duration"] * 1000
 
 
@@ -22,14 +31,14 @@ def current_phase(steps: Iterable[Row], now: int, golive: int) -> Phase:
     step is settled (however the `before` steps stand), `after` from then on."""
     if now < golive:
         return Phase.BEFORE
-    day_open = any(s["phase"] == Phase.DAY and StepStatus(s["status"]) not in SETTLED for s in steps)
+    day_open = any(s["phase"] == Phase.DAY and StepStatus(s["status"]) not in SETTLED and in_play(s) for s in steps)
     return Phase.DAY if day_open else Phase.AFTER
 
 
 def start_slip(step: Row, now: int) -> int | None:
     """How late (ms) the step started, or is starting if it has not yet; None when on time."""
     status = StepStatus(step["status"])
-    if status is StepStatus.SKIPPED:
+    if status is StepStatus.SKIPPED or step.get("contingency"):
         return None
     started = step["started_at"] if step["started_at"] is not None else (
         now if status in (StepStatus.PENDING, StepStatus.BLOCKED) else None)
@@ -42,7 +51,7 @@ def start_slip(step: Row, now: int) -> int | None:
 def end_slip(step: Row, now: int) -> int | None:
     """How much later than planned the step ended (or, still open, is ending)."""
     status = StepStatus(step["status"])
-    if status is StepStatus.SKIPPED:
+    if status is StepStatus.SKIPPED or (step.get("contingency") and step["started_at"] is None):
         return None
     ended = step["ended_at"] if step["ended_at"] is not None else now
     slip = ended - planned_end(step)
@@ -52,35 +61,21 @@ def end_slip(step: Row, now: int) -> int | None:
 def is_late(step: Row, now: int) -> bool:
     """Open past its planned end, or not started past its planned start, or ended late."""
     status = StepStatus(step["status"])
+    if step.get("contingency"):
+        return end_slip(step, now) is not None
     if status in (StepStatus.PENDING, StepStatus.BLOCKED):
         return now > step["planned_start"]
     return end_slip(step, now) is not None
 
 
-def pace(steps: Iterable[Row]) -> float:
-    """Actual over planned duration of the steps finished so far (1.0 before any)."""
-    timed = [s for s in steps if s["status"] == StepStatus.DONE and s["started_at"] and s["ended_at"]]
-    planned = sum(s["planned_duration"] * 1000 for s in timed)
-    actual = sum(s["ended_at"] - s["started_at"] for s in timed)
-    return max(actual / planned, 0.25) if planned else 1.0
-
-
 def projected_finish(steps: Sequence[Row], now: int) -> int | None:
-    """When the steps will be finished if the rest go at the pace seen so far, starting no
-    earlier than planned, than now, or than the steps they depend on."""
+    """When the steps will be finished: the end of the critical path of what remains
+    (forecast.py), or when the last of them ended."""
     if not steps:
         return None
-    ratio = pace(steps)
-    ends: dict[str, int] = {}  # step -> when it ends
-    for s in steps:
-        status = StepStatus(s["status"])
-        if status in SETTLED:
-            ends[s["id"]] = s["ended_at"] or planned_end(s)
-            continue
-        after = max([ends.get(d, 0) for d in s["depends_on"]], default=0)
-        start = s["started_at"] if status is StepStatus.IN_PROGRESS else max(s["planned_start"], now, after)
-        ends[s["id"]] = max(start + int(s["planned_duration"] * 1000 * ratio), now)
-    return max(ends.values())
+    remaining = forecast.schedule(forecast.remaining(steps, {}), now).finish
+    ended = max((s["ended_at"] or planned_end(s) for s in steps if StepStatus(s["status"]) in SETTLED), default=None)
+    return remaining if remaining is not None else ended
 
 
 def latest_decision(decisions: Iterable[R]) -> R | None:
@@ -89,14 +84,16 @@ def latest_decision(decisions: Iterable[R]) -> R | None:
     return max(decisions, key=lambda d: (d["happened_at"], d["id"]), default=None)
 
 
-def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | None, runbook: Sequence[Row],
-            incidents: Sequence[Row], decisions: Sequence[Row], messages: int, events: int, now: int) -> dict[str, Any]:
+def summary(*, meta: Mapping[str, str], runbook: Sequence[Row], incidents: Sequence[Row], decisions: Sequence[Row],
+            messages: int, events: int, now: int) -> dict[str, Any]:
     """The answer of `warroom status`, from the state tables or from a board rebuilt from the
     journal (`status --as-of`): one shape, whichever it comes from. Of the incidents, `total`
     and `by_severity` count every one opened so far, resolved or not; `open` and
     `open_by_severity` only those not resolved; `by_status` every one by its status."""
     latest = latest_decision(decisions)
     unresolved = [i for i in incidents if i["status"] != IncidentStatus.RESOLVED]
+    name, timezone, hold = meta.get("name"), meta.get("timezone", "UTC"), meta.get("hold")
+    golive = int(meta["golive"]) if meta.get("golive") else None
     return {
         "name": name,
         "timezone": timezone,
@@ -119,6 +116,7 @@ def summary(*, name: str | None, timezone: str, golive: int | None, hold: str | 
         if latest else None,
         "messages": messages,
         "events": events,
+        "forecast": forecast.of_room(runbook, meta, decisions, now).as_json(),
     }
 
 

@@ -52,6 +52,8 @@ class DecisionKind(StrEnum):
     ROLLBACK = "rollback"
     HOLD = "hold"
     RESUME = "resume"
+    ABORT = "abort"  # the go-live is called off
+    FIX_FORWARD = "fix-forward"  # fix in place rather than roll back
 
 
 class MessageStatus(StrEnum):

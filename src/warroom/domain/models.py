@@ -65,6 +65,11 @@ class Step(Fact):
     critical: bool = False
     instructions: str = ""
     signoff_roles: tuple[str, ...] = ()
+    backout: tuple[str, ...] = ()
+    backout_duration: int | None = None  # seconds
+    contingency: bool = False
+    point_of_no_return: bool = False
+    targets: tuple[str, ...] = ()
 
 
 class Risk(Fact):

@@ -10,6 +10,7 @@ fold. Rows are shaped like the state tables (without `rev`).
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -36,9 +37,10 @@ Payload = dict[str, Any]  # an event's payload, in today's shape (events.payload
 
 ENDED = frozenset({StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED})
 MITIGATED = frozenset({IncidentStatus.MITIGATED, IncidentStatus.RESOLVED})
-HOLDING = frozenset({DecisionKind.NO_GO, DecisionKind.HOLD})
+HOLDING = frozenset({DecisionKind.NO_GO, DecisionKind.HOLD, DecisionKind.ABORT})
 RELEASING = frozenset({DecisionKind.GO, DecisionKind.RESUME})
-STOPS = frozenset({DecisionKind.NO_GO, DecisionKind.ROLLBACK, DecisionKind.HOLD})
+STOPS = frozenset({DecisionKind.NO_GO, DecisionKind.ROLLBACK, DecisionKind.HOLD, DecisionKind.ABORT})
+AUTHORITY = frozenset({DecisionKind.ROLLBACK, DecisionKind.ABORT})  # only a role that may decide a rollback
 
 
 class JournalError(ValueError):
@@ -79,6 +81,8 @@ class PlanLike(Protocol):
     risks: list[Risk]
     audiences: list[Audience]
     kpis: list[Kpi]
+    window: tuple[int, int] | None  # the change window, ms UTC
+    rollback: list[str]  # the contingency steps a rollback decision invokes, in order
 
 
 def incident_number(ref: str) -> int:
@@ -185,6 +189,8 @@ class Board:
 
     # -- runbook -------------------------------------------------------------------------
     def _step(self, e: Event, p: Payload, check: bool) -> None:
+        if p.get("target"):
+            return self._target(e, p, check)
         step_id = e.subject
         row, action, note = self.steps[step_id], e.verb, p.get("note") or ""
         status = StepStatus(row["status"])
@@ -197,19 +203,42 @@ class Board:
             target = rules.STEP_ACTIONS[action][1]
         forced = self._forced(f"step {step_id} cannot start", self._start_obstacles(row), p, check) \
             if action == "start" else []
+        if action == "done" and (missing := _missing(row)):
+            forced = self._forced(f"step {step_id} is not done on every target",
+                                  [f"targets not done: {', '.join(missing)}"], p, check)
         if action == "start":
             row["started_at"] = e.happened_at
+            row["invoked"] = row["invoked"] or row["contingency"]  # a contingency step run without a rollback
         if action == "reopen":
-            row["started_at"] = None
+            row.update(started_at=None, target_state={})
             self._verdicts.pop(step_id, None)
         row.update(status=target.value, ended_at=e.happened_at if target in ENDED else None,
                    reason=note or None, forced=int(bool(forced) or bool(row["forced"])))
         self._attempt(e, target, note)
         self.effects[e.id] = {"from": status.value, "to": target.value, "forced": forced}
 
+    def _target(self, e: Event, p: Payload, check: bool) -> None:
+        """One target of a step done or failed; the step is done when every target is."""
+        step_id, name, row = e.subject, p["target"], self.steps[e.subject]
+        status = StepStatus(row["status"])
+        if check and name not in row["targets"]:
+            raise RuleError(f"step {step_id} has no target {name!r} "
+                            f"(its targets: {', '.join(row['targets']) or 'none'})")
+        if check and status is not StepStatus.IN_PROGRESS:
+            raise RuleError(f"step {step_id} is {status.value}: start it before marking its targets")
+        row["target_state"] = row["target_state"] | {name: "done" if e.verb == "done" else "failed"}
+        missing = _missing(row)
+        if not missing:
+            row.update(status=StepStatus.DONE.value, ended_at=e.happened_at, reason=p.get("note") or None)
+            self._attempt(e, StepStatus.DONE, p.get("note") or "")
+        self.effects[e.id] = {"from": status.value, "to": row["status"], "target": name,
+                              "outcome": row["target_state"][name], "missing": missing}
+
     def _unmet(self, row: StateRow) -> list[str]:
+        """The dependencies not settled, each with the targets it still misses, if any."""
         statuses = {s["id"]: StepStatus(s["status"]) for s in self.steps.values()}
-        return rules.unmet_dependencies(row["depends_on"], statuses)
+        return [f"{dep} (targets not done: {', '.join(missing)})" if (missing := _missing(self.steps[dep])) else dep
+                for dep in rules.unmet_dependencies(row["depends_on"], statuses)]
 
     def _start_obstacles(self, row: StateRow) -> list[str]:
         unmet = self._unmet(row)
@@ -322,11 +351,12 @@ class Board:
     # -- decisions and roles -------------------------------------------------------------
     def _decide(self, e: Event, p: Payload, check: bool) -> None:
         kind = DecisionKind(p["kind"])
-        forced = kind is DecisionKind.ROLLBACK and not self.may_decide_rollback(p["decided_by"], e.happened_at)
+        forced = kind in AUTHORITY and not self.may_decide_rollback(p["decided_by"], e.happened_at)
         if forced and check and not p.get("force"):
             who = ", ".join(f"{a['person']} ({self.roles[a['role']]['title']})"
                             for a in self.rollback_deciders(e.happened_at))
-            raise RuleError(f"{p['decided_by']} holds no role that may decide a rollback; who may: "
+            article = "an" if kind.value[0] in "aeiou" else "a"
+            raise RuleError(f"{p['decided_by']} holds no role that may decide {article} {kind}; who may: "
                             f"{who or 'nobody is assigned such a role'} (--force records it anyway)")
         self.decisions[e.id] = {
             "id": e.id, "kind": kind.value, "decided_by": p["decided_by"], "recorded_by": e.operator,
@@ -338,7 +368,20 @@ class Board:
             self.meta["hold"] = f"{kind} decided by {p['decided_by']}"
         elif kind in RELEASING:
             self.meta["hold"] = ""
-        self.effects[e.id] = {"forced": forced, "supersedes": self.decisions[e.id]["supersedes"]}
+        invoked = self._invoke_backout() if kind is DecisionKind.ROLLBACK else []
+        self.effects[e.id] = {"forced": forced, "supersedes": self.decisions[e.id]["supersedes"]} | (
+            {"invoked": invoked} if invoked else {})
+
+    def _invoke_backout(self) -> list[str]:
+        """A rollback calls up the rollback runbook and the backout steps of every step done or
+        running: they become the day's work, pending for their owners."""
+        touched = [s for s in self.steps.values() if not s.get("contingency")
+                   and s["status"] in (StepStatus.DONE, StepStatus.IN_PROGRESS)]
+        wanted = [*json.loads(self.meta.get("rollback") or "[]"), *(b for s in touched for b in s.get("backout", ()))]
+        invoked = [key for key in dict.fromkeys(wanted) if key in self.steps and not self.steps[key]["invoked"]]
+        for key in invoked:
+            self.steps[key]["invoked"] = 1
+        return invoked
 
     def _assign(self, e: Event, p: Payload, check: bool) -> None:
         if check and p["role"] not in self.roles:
@@ -441,7 +484,8 @@ def initial(plan: PlanLike, init: Event) -> Board:
     since = p.get("holders_from", init.happened_at)
     people = list(plan.people)
     board = Board(
-        meta={"name": plan.name, "timezone": plan.timezone, "golive": str(plan.golive), "hold": ""},
+        meta={"name": plan.name, "timezone": plan.timezone, "golive": str(plan.golive), "hold": "",
+              **_window_meta(plan)},
         roles={r.key: {"key": r.key, "position": i, "title": r.title, "responsibilities": r.responsibilities,
                        "may_decide_rollback": int(r.may_decide_rollback)} for i, r in enumerate(plan.roles)},
         steps={s.id: _step_row(s, i) for i, s in enumerate(plan.steps)},
@@ -459,11 +503,25 @@ def initial(plan: PlanLike, init: Event) -> Board:
     return board
 
 
+def _missing(step: StateRow) -> list[str]:
+    """The targets of a step not done yet (failed ones included)."""
+    return [t for t in step.get("targets", ()) if step["target_state"].get(t) != "done"]
+
+
+def _window_meta(plan: PlanLike) -> dict[str, str]:
+    """The change window and the rollback runbook, where the plan gives them."""
+    window = {"window_start": str(plan.window[0]), "window_end": str(plan.window[1])} if plan.window else {}
+    return window | ({"rollback": json.dumps(plan.rollback)} if plan.rollback else {})
+
+
 def _step_row(s: Step, i: int) -> StateRow:
     return {"id": s.id, "position": i, "title": s.title, "phase": s.phase.value, "kind": s.kind.value,
             "owner": s.owner, "planned_start": s.planned_start, "planned_duration": s.planned_duration,
             "depends_on": list(s.depends_on), "critical": int(s.critical), "instructions": s.instructions,
-            "signoff_roles": list(s.signoff_roles), **PENDING_STEP}
+            "signoff_roles": list(s.signoff_roles), "backout": list(s.backout),
+            "backout_duration": s.backout_duration, "contingency": int(s.contingency),
+            "point_of_no_return": int(s.point_of_no_return), "targets": list(s.targets), "unplanned": 0,
+            **pending_step()}
 
 
 def _risk_row(r: Risk, i: int) -> StateRow:
@@ -473,6 +531,9 @@ def _risk_row(r: Risk, i: int) -> StateRow:
 
 
 # what a fold resets before it replays a step's or a risk's events
-PENDING_STEP: StateRow = {"status": StepStatus.PENDING.value, "started_at": None, "ended_at": None, "reason": None,
-                          "forced": 0}
+def pending_step() -> StateRow:
+    return {"status": StepStatus.PENDING.value, "started_at": None, "ended_at": None, "reason": None,
+            "forced": 0, "invoked": 0, "target_state": {}}
+
+
 WATCHED_RISK: StateRow = {"status": RiskStatus.WATCHING.value, "incident": None}

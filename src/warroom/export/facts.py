@@ -19,12 +19,10 @@ from ..domain.kinds import (
     Verdict,
     met,
 )
-from ..domain.reducer import ENDED, Board
+from ..domain.reducer import ENDED, STOPS, Board
 from ..domain.rules import gate_state
 from ..domain.timefmt import duration
 from ..store.reader import Reading, Spread, Tallies
-
-STOPS = frozenset({DecisionKind.NO_GO, DecisionKind.ROLLBACK, DecisionKind.HOLD})
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -43,13 +44,16 @@ class Plan:
     risks: list[Risk]
     audiences: list[Audience]
     kpis: list[Kpi]
+    window: tuple[int, int] | None = None  # the change window, ms UTC
+    rollback: list[str] = field(default_factory=list)
     source: str = field(default="", repr=False)
 
     def moved_to(self, golive: int) -> Plan:
         """The same plan with every time moved so that go-live falls at `golive`."""
         shift = golive - self.golive
         steps = [s.model_copy(update={"planned_start": s.planned_start + shift}) for s in self.steps]
-        return replace(self, golive=golive, steps=steps)
+        window = (self.window[0] + shift, self.window[1] + shift) if self.window else None
+        return replace(self, golive=golive, steps=steps, window=window)
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -146,6 +150,8 @@ class _Checker:
             self._unique(section, key)
         steps = self._steps(tz, golive, roles, step_ids)
         self._cycles()
+        self._contingency()
+        window = self._window(tz, golive)
         people: list[Assignment] = []
         holders: dict[str, str] = {}  # role -> its holder
         for i, person in self.valid["people"]:
@@ -179,6 +185,7 @@ class _Checker:
             people=people, steps=steps, risks=risks,
             audiences=[self._fact(Audience, ("audiences", i), **a.model_dump()) for i, a in self.valid["audiences"]],
             kpis=[self._fact(Kpi, ("kpis", i), **k.model_dump()) for i, k in self.valid["kpis"]],
+            window=window, rollback=list(spec.rollback),
         )
 
     def _fact(self, model, where: Path_, **values):
@@ -275,16 +282,70 @@ class _Checker:
                 self.doc.report(("steps", i, "signoffs"), "a gate needs at least one sign-off role")
             if s.kind is not StepKind.GATE and s.signoffs:
                 self.doc.report(("steps", i, "signoffs"), "only a gate takes sign-offs")
-            start = self._when(s.start, ("steps", i, "start"), tz, golive_dt) if golive_dt else None
+            if s.start is None and not s.contingency:
+                self.doc.report(("steps", i, "start"), "missing field (only a contingency step may have no start)")
+            start = self._when(s.start, ("steps", i, "start"), tz, golive_dt) if golive_dt and s.start else golive
             duration = self._duration(s.duration, ("steps", i, "duration"))
+            backout = (self._duration(s.backout_duration, ("steps", i, "backout_duration"))
+                       if s.backout_duration is not None else None)
             steps.append(self._fact(
                 Step, ("steps", i),
                 id=s.id, title=s.title, phase=s.phase, kind=s.kind, owner=s.owner,
                 planned_start=start or 0, planned_duration=duration,
                 depends_on=tuple(s.depends_on), critical=s.critical,
                 instructions=s.instructions, signoff_roles=tuple(s.signoffs),
+                backout=tuple(s.backout), backout_duration=backout, contingency=s.contingency,
+                point_of_no_return=s.point_of_no_return, targets=tuple(s.targets),
             ))
         return steps
+
+    def _contingency(self) -> None:
+        """What runs only if needed is never waited for by the day, and the day's backouts
+        and rollback runbook are made of it."""
+        standby = {s.id for _, s in self.valid["steps"] if s.contingency}
+        ids = {s.id for _, s in self.valid["steps"]}
+        for i, s in self.valid["steps"]:
+            where: Path_ = ("steps", i)
+            for j, dep in enumerate(s.depends_on):
+                if dep in standby and not s.contingency:
+                    self.doc.report((*where, "depends_on", j), f"{shown(dep)} runs only if needed (contingency): "
+                                    "a step of the day cannot wait for it")
+            for j, ref in enumerate(s.backout):
+                self._standby(ref, ids, standby, (*where, "backout", j))
+            if s.contingency and s.point_of_no_return:
+                self.doc.report((*where, "point_of_no_return"), "a contingency step cannot be the point of no return")
+            if s.contingency and (s.backout or s.backout_duration is not None):
+                self.doc.report((*where, "backout"), "a contingency step has no backout of its own")
+            seen: set[str] = set()
+            for j, target in enumerate(s.targets):
+                if target in seen:
+                    self.doc.report((*where, "targets", j), f"duplicate target {shown(target)}")
+                seen.add(target)
+        for j, ref in enumerate(self.header.rollback):
+            self._standby(ref, ids, standby, ("rollback", j))
+            if ref in self.header.rollback[:j]:
+                self.doc.report(("rollback", j), f"{shown(ref)} is already in the rollback runbook")
+
+    def _standby(self, ref: str, ids: set[str], standby: set[str], where: Path_) -> None:
+        if ref not in ids:
+            self._ref(ids, ref, where, "step")
+        elif ref not in standby:
+            self.doc.report(where, f"{shown(ref)} must be a contingency step (contingency: true): "
+                            "it runs only if a rollback needs it")
+
+    def _window(self, tz: ZoneInfo, golive: int | None) -> tuple[int, int] | None:
+        window = self.header.window
+        if window is None or golive is None:
+            return None
+        golive_dt = timefmt.from_ms(golive, tz)
+        start = self._when(window.start, ("window", "start"), tz, golive_dt)
+        end = self._when(window.end, ("window", "end"), tz, golive_dt)
+        if start is None or end is None:
+            return None
+        if end <= start:
+            self.doc.report(("window", "end"), "the change window must end after it starts")
+            return None
+        return start, end
 
     def _cycles(self) -> None:
         """Every dependency cycle, once (a depth-first search without recursion: a runbook

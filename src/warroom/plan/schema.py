@@ -81,12 +81,17 @@ class StepSpec(Strict):
     phase: Phase
     kind: StepKind = StepKind.TASK
     owner: str
-    start: When
+    start: When | None = None  # required, but for a contingency step (it runs when invoked)
     duration: Duration
     depends_on: list[str] = []
     critical: bool = False
     instructions: str = ""
     signoffs: list[str] = []
+    backout: list[str] = []  # the contingency steps that undo it
+    backout_duration: Duration | None = None  # how long undoing it takes, where no step says
+    contingency: bool = False  # runs only if needed (the rollback runbook, a restore)
+    point_of_no_return: bool = False  # once done, a backout is a recovery, not a rollback
+    targets: list[Id] = []  # servers, regions, shops: each done or failed on its own
 
 
 class RiskSpec(Strict):
@@ -115,6 +120,13 @@ class KpiSpec(Strict):
     better: Better = Better.UP
 
 
+class WindowSpec(Strict):
+    """The change window: the day's work, and any rollback, must end inside it."""
+
+    start: When
+    end: When
+
+
 class PlanSpec(Strict):
     """The top of the file; each section's items are validated one by one (SECTIONS), so
     that one bad step does not hide the problems of the others."""
@@ -128,6 +140,8 @@ class PlanSpec(Strict):
     risks: list[Any] = []
     audiences: list[Any] = []
     kpis: list[Any] = []
+    window: WindowSpec | None = None
+    rollback: list[str] = []  # the contingency steps a rollback decision invokes, in order
 
 
 SECTIONS: dict[str, type[Strict]] = {

@@ -46,15 +46,20 @@ def init(store: Store, plan: Plan, at: int | None = None) -> Answer:
 
 # -- runbook -------------------------------------------------------------------------------
 def step(store: Store, action: str, step_id: str, note: str | None = None,
-         force: bool = False, at: int | None = None) -> Answer:
+         force: bool = False, at: int | None = None, target: str | None = None) -> Answer:
+    """Move a step; with `target`, mark one of its targets done or failed."""
     note = check_text(note or "", "note")
     if action not in STEP_ACTIONS:
         raise RuleError(f"unknown step action {action!r}")
+    if target is not None and action not in ("done", "fail"):
+        raise RuleError(f"a target is marked done or failed, not {action}")
+    payload = {"note": note, "force": force} | ({"target": check_text(target, "target")} if target else {})
 
     def body(tx: Tx) -> Change:
         _get(tx, "steps", "id", step_id, "step")
-        return Change(f"step.{action}", "step", step_id, {"note": note, "force": force},
-                      lambda board: {"step": step_id, "status": board.steps[step_id]["status"]})
+        return Change(f"step.{action}", "step", step_id, payload,
+                      lambda board: {"step": step_id, "status": board.steps[step_id]["status"]}
+                      | ({"target": target} if target else {}))
     return store.write(body, at)
 
 

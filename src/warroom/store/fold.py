@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..domain.events import ACTIONS, CORRECTIONS, LOGS, Event, target_of
-from ..domain.reducer import PENDING_STEP, WATCHED_RISK, Board, JournalError, StateRow, incident_number
+from ..domain.reducer import WATCHED_RISK, Board, JournalError, StateRow, incident_number, pending_step
 from . import reader
+from .schema import JSON_COLUMNS
 
 RUNBOOK_ENTITIES = ("step", "decision", "role")
-JSON_COLUMNS = {"steps": ("depends_on", "signoff_roles"), "risks": ("steps",),
-                "audiences": ("cadence",), "notes": ("tags",), "effects": ("effect",)}
 KEYS = {"meta": "key", "roles": "key", "steps": "id", "risks": "id", "audiences": "key", "kpis": "key",
         "assignments": "id", "signoffs": "id", "incidents": "number", "incident_updates": "id",
         "decisions": "id", "messages": "id", "kpi_readings": "id", "notes": "id", "effects": "event"}
@@ -147,7 +146,8 @@ def _recorded(conn: sqlite3.Connection, event_id: int) -> Event:
 # decisions and hand-overs that happen after everything recorded: they change a few rows
 # that the tables hold as the fold left them, so the runbook need not be folded again
 # (a day of thousands of decisions would otherwise re-fold them all at each one)
-ON_TOP = frozenset({"role.assign", *(a for a in ACTIONS if a.startswith("decision."))})
+# a rollback is not among them: it calls up the rollback runbook's steps
+ON_TOP = frozenset({"role.assign", *(a for a in ACTIONS if a.startswith("decision.") and a != "decision.rollback")})
 
 
 def _latest(conn: sqlite3.Connection, event: Event) -> bool:
@@ -193,7 +193,7 @@ def base(conn: sqlite3.Connection, scope: Scope) -> Board:
     return Board(
         meta=meta,
         roles=_keyed(conn, "roles") if runbook else {},
-        steps={k: r | PENDING_STEP for k, r in _keyed(conn, "steps").items()} if runbook else {},
+        steps={k: r | pending_step() for k, r in _keyed(conn, "steps").items()} if runbook else {},
         risks={k: r | WATCHED_RISK for k, r in _keyed(conn, "risks").items()} if risks else {},
         audiences={}, kpis={},
         assignments=[r | {"ended_at": None} for r in stored_rows(conn, "assignments", "id < 0")] if runbook else [],
@@ -289,7 +289,7 @@ def _upsert(conn: sqlite3.Connection, table: str, row: StateRow, rev: int) -> No
 
 def everything(board: Board) -> dict[str, Part]:
     """Every table as the fold made it: for `init` and for a rebuild of the whole file."""
-    keys = ("name", "timezone", "golive", "hold")
+    keys = list(board.meta)
     tables = {"effects": effects(board, board.seen),
               **{t: list(getattr(board, t).values()) for t in WRITE_ORDER if t not in ("meta", "effects")}}
     return {"meta": _among("key", keys, [{"key": k, "value": board.meta[k]} for k in keys]),

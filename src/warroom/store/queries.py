@@ -9,14 +9,15 @@ from ..domain import timefmt
 from ..domain.figures import summary
 from . import reader
 from .rebuild import journal_board
+from .schema import JSON_COLUMNS
 from .store import Store
 
 
 def steps(store: Store) -> list[dict[str, Any]]:
     rows = store.query("SELECT * FROM steps ORDER BY position")
     for row in rows:
-        row["depends_on"] = json.loads(row["depends_on"])
-        row["signoff_roles"] = json.loads(row["signoff_roles"])
+        for column in JSON_COLUMNS["steps"]:
+            row[column] = json.loads(row[column])
     return rows
 
 
@@ -26,11 +27,8 @@ def first_planned(store: Store) -> int | None:
 
 
 def status(store: Store, now: int | None = None) -> dict[str, Any]:
-    meta = store.meta()
     return summary(
-        name=meta.get("name"), timezone=meta.get("timezone", "UTC"),
-        golive=int(meta["golive"]) if meta.get("golive") else None, hold=meta.get("hold"),
-        runbook=steps(store), incidents=store.query("SELECT severity, status FROM incidents"),
+        meta=store.meta(), runbook=steps(store), incidents=store.query("SELECT severity, status FROM incidents"),
         decisions=store.query("SELECT id, kind, decided_by, rationale, happened_at FROM decisions"),
         messages=_scalar(store, "SELECT COUNT(*) FROM messages"),
         events=_scalar(store, "SELECT COUNT(*) FROM events"),
@@ -46,8 +44,7 @@ def status_as_of(store: Store, t_ms: int) -> dict[str, Any]:
     with reader.snapshot(store.conn):
         board = journal_board(store.conn, t_ms, logs=False)
         counts = reader.tally(store.conn, t_ms)
-    return summary(name=board.meta["name"], timezone=board.meta["timezone"], golive=board.golive,
-                   hold=board.meta["hold"], runbook=list(board.steps.values()), incidents=board.incident_list(),
+    return summary(meta=board.meta, runbook=list(board.steps.values()), incidents=board.incident_list(),
                    decisions=list(board.decisions.values()), messages=counts.messages, events=counts.events, now=t_ms)
 
 

@@ -136,8 +136,27 @@ CREATE TABLE late_entries (event INTEGER PRIMARY KEY, latest INTEGER NOT NULL);
 INSERT INTO late_entries (event, latest) """ + LATE_ENTRIES + """;
 """
 
+# Version 3: the plan says what undoing each step takes (its backout steps or duration),
+# which steps run only if needed (contingency: invoked by a rollback decision or when
+# started), which step is the point of no return, and the targets a step is done on one by
+# one (target_state: target -> done / failed); steps added on the day are `unplanned`.
+_V3 = """
+ALTER TABLE steps ADD COLUMN backout TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE steps ADD COLUMN backout_duration INTEGER;
+ALTER TABLE steps ADD COLUMN contingency INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE steps ADD COLUMN point_of_no_return INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE steps ADD COLUMN targets TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE steps ADD COLUMN target_state TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE steps ADD COLUMN invoked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE steps ADD COLUMN unplanned INTEGER NOT NULL DEFAULT 0;
+"""
+
+# the columns that hold JSON, by table
+JSON_COLUMNS = {"steps": ("depends_on", "signoff_roles", "backout", "targets", "target_state"),
+                "risks": ("steps",), "audiences": ("cadence",), "notes": ("tags",), "effects": ("effect",)}
+
 # MIGRATIONS[n] takes a file from schema version n to n + 1; after the SQL, the state
 # tables are rebuilt from the journal when the version brings new rules (REFOLD_AT).
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 REFOLD_AT = 2
 SCHEMA_VERSION = len(MIGRATIONS)

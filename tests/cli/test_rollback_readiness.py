@@ -1,0 +1,145 @@
+"""Can we still roll back? The plan's change window, backouts, rollback runbook, point of no
+return and targets, through the command line, on tests/fixtures/rollback.yaml (go-live
+2026-11-30 09:30 UTC, window 09:00-12:30; schema (20m, undone in 15m) -> deploy (30m, on eu
+and us, undone by redeploy-old) -> cutover (point of no return) -> smoke; rollback runbook
+announce-rb (5m) -> redeploy-old (30m) -> verify-rb (10m)). Figures are computed by hand."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from warroom.plan import load_plan
+from warroom.store import commands
+from warroom.store.store import Store
+
+from ..store.test_time_order import T, export_json, one
+from .test_corrections import Room
+
+PLAN = Path(__file__).parents[1] / "fixtures" / "rollback.yaml"
+
+
+@pytest.fixture
+def rb(tmp_path: Path) -> Room:
+    path = tmp_path / "rollback.db"
+    with Store.create(path, "Ann") as store:
+        commands.init(store, load_plan(PLAN), at=T("2026-11-28T09:00"))
+    return Room(path)
+
+
+def status(room: Room, *args: str) -> dict:
+    result = room.run("status", "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.output)
+
+
+def started(room: Room) -> None:
+    room.ok("step", "start", "schema", "--at", "2026-11-30T09:30", who="Bob")
+    room.ok("step", "done", "schema", "--at", "2026-11-30T09:50", who="Bob")
+    room.ok("step", "start", "deploy", "--at", "2026-11-30T09:50", who="Bob")
+
+
+def test_the_forecast_follows_the_critical_path_and_the_backout_of_what_was_done(rb):
+    started(rb)
+    forecast = status(rb, "--as-of", "2026-11-30T09:55")["forecast"]
+    # deploy since 09:50 (30m) -> cutover 10m -> smoke 15m
+    assert forecast["critical_path"] == ["deploy", "cutover", "smoke"]
+    assert forecast["finish"] == T("2026-11-30T10:45")
+    # announce 5 -> redeploy-old 30 (deploy's backout) -> verify 10; schema's 15m undone after
+    # redeploy-old: 50 minutes, so a rollback decided after 11:40 ends past the window
+    assert forecast["backout_minutes"] == 50
+    assert forecast["backout_end"] == T("2026-11-30T10:45")
+    assert (forecast["rollback_deadline"], forecast["window_end"]) == (T("2026-11-30T11:40"), T("2026-11-30T12:30"))
+    assert forecast["point_of_no_return"] == {"step": "cutover", "passed_at": None}
+    earlier = status(rb, "--as-of", "2026-11-30T09:20")["forecast"]
+    assert (earlier["backout_minutes"], earlier["rollback_deadline"]) == (45, T("2026-11-30T11:45"))
+
+
+def test_a_step_with_targets_is_done_when_every_target_is(rb):
+    started(rb)
+    assert rb.ok("step", "done", "deploy", "--target", "eu", "--at", "2026-11-30T10:05", who="Bob")["status"] \
+        == "in_progress"
+    assert "deploy (targets not done: us)" in rb.refused("step", "start", "cutover", "--at", "2026-11-30T10:06",
+                                                        who="Bob")
+    assert "targets not done: us" in rb.refused("step", "done", "deploy", "--at", "2026-11-30T10:07", who="Bob")
+    rb.ok("step", "fail", "deploy", "--target", "us", "--note", "timeout", "--at", "2026-11-30T10:10", who="Bob")
+    assert json.loads(rb.step("deploy")["target_state"]) == {"eu": "done", "us": "failed"}
+    assert "no target 'asia'" in rb.refused("step", "done", "deploy", "--target", "asia", who="Bob")
+    rb.ok("step", "done", "deploy", "--target", "us", "--at", "2026-11-30T10:20", who="Bob")
+    step = rb.step("deploy")
+    assert (step["status"], step["ended_at"]) == ("done", T("2026-11-30T10:20"))
+
+
+def test_done_with_a_target_missing_is_forced_with_a_reason(rb):
+    started(rb)
+    rb.ok("step", "done", "deploy", "--force", "--note", "us is dark today", "--at", "2026-11-30T10:20", who="Bob")
+    assert (rb.step("deploy")["status"], rb.step("deploy")["forced"]) == ("done", 1)
+
+
+def test_a_rollback_decision_invokes_the_rollback_runbook_and_the_forecast_tracks_it(rb):
+    started(rb)
+    rb.ok("decide", "rollback", "--by", "Ann", "--why", "payments fail", "--at", "2026-11-30T10:00")
+    invoked = {r["id"]: r["invoked"] for r in rb_steps(rb)}
+    assert invoked == {"schema": 0, "deploy": 0, "cutover": 0, "smoke": 0,
+                       "announce-rb": 1, "redeploy-old": 1, "verify-rb": 1}
+    rb.ok("step", "start", "announce-rb", "--at", "2026-11-30T10:01")
+    forecast = status(rb, "--as-of", "2026-11-30T10:02")["forecast"]
+    # announce since 10:01 ends 10:06 -> redeploy-old 10:36 -> verify 10:46; undo schema 10:51
+    assert forecast["backing_out"] is True and forecast["rollback_deadline"] is None
+    assert forecast["backout_end"] == T("2026-11-30T10:51")
+    assert export_json(rb.path)["state"]["steps"][4]["invoked"] == 1
+    rb.ok("retract", str(rb_decision_event(rb)), "--why", "typed on the wrong room")
+    assert {r["id"] for r in rb_steps(rb) if r["invoked"]} == {"announce-rb"}  # started: invoked by itself
+
+
+def test_the_point_of_no_return_is_passed_when_its_step_is_done(rb):
+    started(rb)
+    rb.ok("step", "done", "deploy", "--target", "eu", "--at", "2026-11-30T10:10", who="Bob")
+    rb.ok("step", "done", "deploy", "--target", "us", "--at", "2026-11-30T10:15", who="Bob")
+    rb.ok("step", "start", "cutover", "--at", "2026-11-30T10:16", who="Bob")
+    rb.ok("step", "done", "cutover", "--at", "2026-11-30T10:25", who="Bob")
+    assert status(rb)["forecast"]["point_of_no_return"] == {"step": "cutover", "passed_at": T("2026-11-30T10:25")}
+    assert status(rb, "--as-of", "2026-11-30T10:20")["forecast"]["point_of_no_return"]["passed_at"] is None
+
+
+def test_an_abort_needs_the_rollback_authority_and_stops_the_day(rb):
+    refusal = rb.refused("decide", "abort", "--by", "Bob", "--why", "x", "--at", "2026-11-30T09:40", who="Bob")
+    assert "Bob holds no role that may decide an abort; who may: Ann (Release manager)" in refusal
+    rb.ok("decide", "abort", "--by", "Ann", "--why", "the bank partner is down", "--at", "2026-11-30T09:40")
+    assert one(rb.path, "SELECT value FROM meta WHERE key = 'hold'")["value"] == "abort decided by Ann"
+    assert "runbook is on hold" in rb.refused("step", "start", "schema", "--at", "2026-11-30T09:45", who="Bob")
+    rb.ok("decide", "fix-forward", "--by", "Bob", "--why", "patch the config", "--at", "2026-11-30T09:50", who="Bob")
+    document = export_json(rb.path)
+    kinds = {d["id"]: d["kind"] for d in document["state"]["decisions"]}
+    assert [kinds[i] for i in document["facts"]["stop_decisions"]] == ["abort"]
+
+
+def rb_steps(room: Room) -> list[dict]:
+    return export_json(room.path)["state"]["steps"]
+
+
+def rb_decision_event(room: Room) -> int:
+    return one(room.path, "SELECT id FROM events WHERE action = 'decision.rollback'")["id"]
+
+
+@pytest.mark.parametrize("change, where, says", [
+    ("rollback: [announce-rb, redeploy-old, verify-rb]", "rollback: [announce-rb, deploy]",
+     "rollback[1]: 'deploy' must be a contingency step"),
+    ("backout: [redeploy-old]", "backout: [nowhere]", "backout[0]: unknown step 'nowhere'"),
+    ("targets: [eu, us]", "targets: [eu, eu]", "targets[1]: duplicate target 'eu'"),
+    ("window: {start: H-30m, end: H+3h}", "window: {start: H+3h, end: H-30m}",
+     "window.end: the change window must end after it starts"),
+    ("depends_on: [cutover]}", "depends_on: [verify-rb]}", "'verify-rb' runs only if needed (contingency)"),
+    ("{id: smoke, title: Smoke tests, phase: day, owner: ops, start: H+1h,",
+     "{id: smoke, title: Smoke tests, phase: day, owner: ops,", "steps[3].start: missing field"),
+])
+def test_a_plan_that_cannot_be_rolled_back_as_written_is_refused_where_it_says_so(tmp_path, change, where, says):
+    plan = tmp_path / "plan.yaml"
+    text = PLAN.read_text()
+    assert change in text
+    plan.write_text(text.replace(change, where))
+    result = Room(tmp_path / "x.db").run("plan", "check", str(plan))
+    assert result.exit_code == 1
+    line = next(line for line in result.output.splitlines() if says in line)
+    assert line.startswith(f"{plan}:") and line.split(":")[1].isdigit() and line.split(":")[2].isdigit()
