@@ -8,7 +8,7 @@ M = 60_000
 
 
 def step(id, minutes, deps=(), status="pending", start=0, started=None, ended=None, **more):
-    return {"id": id, "planned_duration": minutes * 60, "depends_on": list(deps), "status": status,
+    return {"id": id, "phase": "day", "planned_duration": minutes * 60, "depends_on": list(deps), "status": status,
             "planned_start": start, "started_at": started, "ended_at": ended, **more}
 
 
@@ -86,3 +86,17 @@ def test_the_point_of_no_return_is_passed_when_its_step_is_done():
 def test_a_cycle_among_backouts_still_counts_every_task():
     tasks = [Task("p", 5 * M, ("q",)), Task("q", 5 * M, ("p",))]
     assert set(schedule(tasks, 0).ends) == {"p", "q"}
+
+
+def test_the_weeks_after_count_only_once_the_day_is_settled():
+    steps = [step("deploy", 30), step("watch", 7 * 24 * 60, ["deploy"]) | {"phase": "after"}]
+    assert forecast(steps, 0).critical_path == ["deploy"]
+    steps[0] |= {"status": "done", "ended_at": 0}
+    assert forecast(steps, 0).critical_path == ["watch"]
+
+
+def test_a_contingency_step_waits_on_standby_until_invoked():
+    steps = [step("deploy", 30), step("restore", 60, contingency=True)]
+    assert forecast(steps, 0).finish == 30 * M
+    steps[1] |= {"invoked": 1}
+    assert forecast(steps, 0).finish == 60 * M

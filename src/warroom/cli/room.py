@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -127,12 +128,34 @@ def status(ctx: Context, as_of: str | None) -> None:
     say(f"steps: {counts} of {steps['total']}; {steps['late']} late")
     if result["in_progress"]:
         say(f"in progress: {', '.join(result['in_progress'])}")
+    for line in _forecast_lines(result["forecast"], timefmt.zone(result["timezone"])):
+        say(line)
     by_sev = ", ".join(f"{k} {v}" for k, v in incidents["open_by_severity"].items()) or "none"
     say(f"incidents: {incidents['open']} open of {incidents['total']} ({by_sev})")
     latest = result["latest_decision"]
     if latest:
         say(f"latest decision: {latest['kind']} by {latest['decided_by']}: {latest['rationale']}")
     say(f"decisions {result['decisions']}, messages {result['messages']}, events {result['events']}")
+
+
+def _forecast_lines(forecast: dict, tz: ZoneInfo) -> list[str]:
+    def hhmm(ms: int) -> str:
+        return timefmt.show(ms, tz, "%H:%M")
+
+    lines = []
+    if forecast["finish"] is not None:
+        path = " -> ".join(forecast["critical_path"])
+        lines.append(f"forecast: ends ~{hhmm(forecast['finish'])} (critical path {path})")
+    window = f", window ends {hhmm(forecast['window_end'])}" if forecast["window_end"] is not None else ""
+    if forecast["backing_out"]:
+        lines.append(f"ROLLING BACK: the backout ends ~{hhmm(forecast['backout_end'])}{window}")
+    elif forecast["rollback_deadline"] is not None:
+        lines.append(f"rollback: decide by {hhmm(forecast['rollback_deadline'])} "
+                     f"(backout {forecast['backout_minutes']} min{window})")
+    passed = (forecast["point_of_no_return"] or {}).get("passed_at")
+    if passed is not None:
+        lines.append(f"past the point of no return ({forecast['point_of_no_return']['step']} done at {hhmm(passed)})")
+    return lines
 
 
 @click.command()

@@ -12,11 +12,14 @@ import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from ..domain import figures, timefmt
+from ..domain import figures, forecast, timefmt
 from ..domain.cadence import Clock, next_due
+from ..domain.forecast import Forecast
 from ..domain.kinds import Better, IncidentStatus, Phase, StepStatus, met
 from ..domain.rules import SETTLED
+from ..domain.timefmt import duration
 from ..store.db import connect
 from ..store.db import rows as read
 from ..store.feed import ChangeFeed
@@ -232,6 +235,44 @@ def phase(room: Room, now: int | None = None) -> Phase:
     return figures.current_phase(room.steps(), timefmt.now_ms() if now is None else now, room.golive)
 
 
+def forecast_of(room: Room, now: int) -> Forecast:
+    meta = {key: row["value"] for key, row in room.tables["meta"].items()}
+    return forecast.of_room(room.steps(), meta, room.tables["decisions"].values(), now)
+
+
+AMBER_MS, RED_MS = 15 * 60_000, 5 * 60_000  # the rollback clock turns amber, then red
+
+
+@dataclass(frozen=True)
+class RollbackClock:
+    text: str
+    tone: str  # 'ok', 'amber', 'red'
+
+
+def rollback_clock(room: Room, now: int, tz: ZoneInfo) -> RollbackClock | None:
+    """Whether a rollback can still be decided, and until when, in one line; None when the plan
+    says nothing of undoing anything."""
+    f = forecast_of(room, now)
+    window = f" · window ends {hhmm(f.window_end, tz)}" if f.window_end is not None else ""
+    ponr = f.point_of_no_return or {}
+    if f.backing_out:
+        late = f.window_end is not None and f.backout_end > f.window_end
+        return RollbackClock(f"ROLLING BACK · backout ends ~{hhmm(f.backout_end, tz)}{window}",
+                             "red" if late else "amber")
+    if ponr.get("passed_at") is not None:
+        return RollbackClock(f"PAST THE POINT OF NO RETURN ({ponr['step']} done at {hhmm(ponr['passed_at'], tz)}):"
+                             " a backout is now a recovery", "red")
+    if f.rollback_deadline is None:
+        return RollbackClock(f"backout {duration(f.backout_ms)} if decided now", "ok") if f.backout_ms else None
+    left = f.rollback_deadline - now
+    if left < 0:
+        return RollbackClock(f"ROLLBACK DEADLINE PASSED at {hhmm(f.rollback_deadline, tz)}: a backout now ends "
+                             f"{hhmm(f.backout_end, tz)}{window}", "red")
+    return RollbackClock(f"decide rollback by {hhmm(f.rollback_deadline, tz)} · {duration(left)} left · "
+                         f"backout {duration(f.backout_ms)}{window}",
+                         "red" if left <= RED_MS else "amber" if left <= AMBER_MS else "ok")
+
+
 def holders(room: Room) -> dict[str, dict]:
     """The current assignment of each role that has one."""
     return {a["role"]: a for a in room.rows("assignments", "id") if a["ended_at"] is None}
@@ -260,7 +301,7 @@ class Progress:
 
 
 def progress(room: Room, now: int) -> Progress:
-    steps = room.steps()
+    steps = [s for s in room.steps() if forecast.in_play(s)]
     scope = steps if phase(room, now) is Phase.AFTER else [s for s in steps if s["phase"] != Phase.AFTER]
     return Progress(
         done=sum(StepStatus(s["status"]) in SETTLED for s in steps),

@@ -6,16 +6,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from . import forecast, timefmt
+from .forecast import in_play
 from .kinds import IncidentStatus, Phase, StepStatus
 from .rules import SETTLED
 
 Row = Mapping[str, Any]  # a state table's row, by column name
 R = TypeVar("R", bound=Row)
-
-
-def in_play(step: Row) -> bool:
-    """A contingency step is out of the day's figures until a rollback (or a start) invokes it."""
-    return not step.get("contingency") or bool(step.get("invoked"))
 
 
 def planned_end(step: Row) -> int:
@@ -94,6 +90,7 @@ def summary(*, meta: Mapping[str, str], runbook: Sequence[Row], incidents: Seque
     unresolved = [i for i in incidents if i["status"] != IncidentStatus.RESOLVED]
     name, timezone, hold = meta.get("name"), meta.get("timezone", "UTC"), meta.get("hold")
     golive = int(meta["golive"]) if meta.get("golive") else None
+    playing = [s for s in runbook if in_play(s)]  # contingency steps wait on standby until invoked
     return {
         "name": name,
         "timezone": timezone,
@@ -101,8 +98,8 @@ def summary(*, meta: Mapping[str, str], runbook: Sequence[Row], incidents: Seque
         "golive_iso": timefmt.from_ms(golive, timefmt.zone(timezone)).isoformat() if golive is not None else None,
         "phase": current_phase(runbook, now, golive) if golive is not None else None,
         "hold": hold or None,
-        "steps": {"total": len(runbook), **_count(s["status"] for s in runbook),
-                  "late": sum(is_late(s, now) for s in runbook)},
+        "steps": {"total": len(playing), **_count(s["status"] for s in playing),
+                  "late": sum(is_late(s, now) for s in playing), "standby": len(runbook) - len(playing)},
         "in_progress": [s["id"] for s in runbook if s["status"] == StepStatus.IN_PROGRESS],
         "incidents": {
             "total": len(incidents),

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .kinds import DecisionKind, StepStatus
+from .kinds import DecisionKind, Phase, StepStatus
 from .rules import SETTLED
 
 Step = Mapping[str, Any]
@@ -109,7 +109,7 @@ def forecast(steps: Sequence[Step], now: int, *, rollback: Sequence[str] = (), w
     """The day's forecast at `now`. `rehearsed`: measured durations (ms) by step id, and by
     'undo:STEP' for a step's own backout; `rollback_at`: when a rollback in force was decided."""
     measured = rehearsed or {}
-    day = schedule(remaining(steps, measured), now)
+    day = schedule(remaining(the_day(steps), measured), now)
     backout = _backout(steps, rollback, measured, rollback_at)
     if rollback_at is not None:
         tracked = schedule(backout, now)
@@ -131,6 +131,18 @@ def of_room(steps: Sequence[Step], meta: Mapping[str, str], decisions: Iterable[
                     rehearsed=rehearsed, rollback_at=max(rollbacks, default=None))
 
 
+def in_play(step: Step) -> bool:
+    """A contingency step is out of the day's figures until a rollback (or a start) invokes it."""
+    return not step.get("contingency") or bool(step.get("invoked"))
+
+
+def the_day(steps: Sequence[Step]) -> Sequence[Step]:
+    """The steps a finish is forecast for: the after phase's (weeks of watching) count only
+    once the day's are settled."""
+    open_day = any(s["phase"] == Phase.DAY and s["status"] not in SETTLED and in_play(s) for s in steps)
+    return [s for s in steps if s["phase"] != Phase.AFTER] if open_day else steps
+
+
 def expected_ms(step: Step, rehearsed: Mapping[str, int]) -> int:
     return rehearsed.get(step["id"], int(step["planned_duration"]) * 1000)
 
@@ -150,7 +162,7 @@ def remaining(steps: Sequence[Step], rehearsed: Mapping[str, int]) -> list[Task]
     tasks = []
     for s in steps:
         status = StepStatus(s["status"])
-        if status in SETTLED or (s.get("contingency") and not s.get("invoked")):
+        if status in SETTLED or not in_play(s):
             continue
         started = s["started_at"] if status is StepStatus.IN_PROGRESS else None
         tasks.append(Task(s["id"], expected_ms(s, rehearsed), tuple(s["depends_on"]), s["planned_start"], started))

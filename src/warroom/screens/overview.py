@@ -19,7 +19,7 @@ from ..widgets.spark import sparkline
 from ..widgets.text import safe
 from .base import WarScreen
 
-COLUMNS = ((("runbook", "Runbook"), ("incidents", "Open incidents"), ("decision", "Latest decision")),
+COLUMNS = ((("runbook", "Runbook"), ("incidents", "Open incidents"), ("decision", "Rollback · latest decision")),
            (("comms", "Updates due"), ("kpis", "KPIs: latest (baseline → target)"), ("roles", "Who holds what")))
 
 SHOWN_TABLES = ("meta", "steps", "incidents", "decisions", "audiences", "messages", "kpis", "kpi_readings",
@@ -63,7 +63,7 @@ class OverviewScreen(WarScreen):
         label = LABEL_WIDE if self.has_class("-wide") else LABEL
         self._panel("runbook", runbook_text(room, now, tz))
         self._panel("incidents", incidents_text(room, now))
-        self._panel("decision", decision_text(room, tz))
+        self._panel("decision", decision_text(room, now, tz))
         self._panel("comms", comms_text(room, now, tz, label))
         self._panel("kpis", kpis_text(room, label))
         self._panel("roles", roles_text(room, label))
@@ -129,11 +129,20 @@ def incidents_text(room: views.Room, now: int) -> Text:
     return text
 
 
-def decision_text(room: views.Room, tz) -> Text:
+CLOCK_STYLE = {"ok": "bold", "amber": "bold black on #ff8c00", "red": "bold white on red"}
+
+
+def decision_text(room: views.Room, now: int, tz) -> Text:
+    """The rollback clock (can we still roll back, until when), then the decision in force."""
+    clock = views.rollback_clock(room, now, tz)
+    text = Text(end="")
+    if clock is not None:
+        text.append(clock.text, CLOCK_STYLE[clock.tone])
+        text.append("\n")
     latest = views.latest_decision(room)
     if latest is None:
-        return Text("no decision recorded yet", "dim", end="")
-    text = Text(end="").append_text(badges.decision(latest["kind"]))
+        return text.append("no decision recorded yet", "dim")
+    text.append_text(badges.decision(latest["kind"]))
     text.append_text(safe(f" by {latest['decided_by']} at {views.hhmm(latest['happened_at'], tz)}", limit=60))
     if latest["recorded_by"] != latest["decided_by"]:
         text.append_text(safe(f" (logged by {latest['recorded_by']})", "dim", limit=40))

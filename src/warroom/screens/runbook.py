@@ -56,6 +56,7 @@ class RunbookScreen(WarScreen):
     def __init__(self) -> None:
         super().__init__()
         self._history: dict[str, list[dict]] = {}
+        self._critical: frozenset[str] = frozenset()  # the forecast's critical path, marked »
 
     @property
     def table(self) -> KeyedTable:
@@ -68,6 +69,7 @@ class RunbookScreen(WarScreen):
             return
         room, now = self.console.room, self.console.now()
         changed = {r["id"] for r in delta.rows.get("steps", [])} | {s["gate"] for s in delta.rows.get("signoffs", [])}
+        changed |= self._critical ^ self._critical_path(now)  # the steps that joined or left it
         for step_id in changed:
             self._history.pop(step_id, None)
         rows = [self._phase_row(p) for p in PHASES] if delta.initial else []
@@ -92,9 +94,15 @@ class RunbookScreen(WarScreen):
             self.table.move_cursor(row=self.table.get_row_index(current["id"]))
 
     def tick(self, now: int) -> None:
-        """Slips grow while a step is late: refresh the ones still open."""
+        """Slips grow while a step is late, and the critical path moves: refresh the steps
+        still open."""
+        self._critical_path(now)
         open_steps = [s for s in self.console.room.steps() if s["ended_at"] is None]
         self.table.upsert(self._step_row(s, now) for s in open_steps)
+
+    def _critical_path(self, now: int) -> frozenset[str]:
+        self._critical = frozenset(views.forecast_of(self.console.room, now).critical_path)
+        return self._critical
 
     def _phase_row(self, phase: Phase) -> RowData:
         blank = Text("", end="")
@@ -107,11 +115,13 @@ class RunbookScreen(WarScreen):
         slip = max(start_slip or 0, end_slip or 0)
         golive = self.console.room.golive
         actual = views.day_span(step["started_at"], step["ended_at"], golive, tz) if step["started_at"] else ""
-        title = Text(badges.KIND_MARK.get(step["kind"], ""), "bold", end="")
+        title = Text("» " if step["id"] in self._critical else "", "bold red", end="")
+        title.append(badges.KIND_MARK.get(step["kind"], ""), "bold")
         title.append_text(safe(step["title"], "bold" if step["critical"] else "", limit=200))
         return RowData(step["id"], (PHASES.index(Phase(step["phase"])), step["position"]), [
-            badges.step_status(step["status"]),
-            Text(views.day_span(step["planned_start"], figures.planned_end(step), golive, tz), end=""),
+            badges.step_status("standby" if step["contingency"] and not step["invoked"] else step["status"]),
+            Text(f"if needed · {duration(step['planned_duration'] * 1000)}" if step["contingency"]
+                 else views.day_span(step["planned_start"], figures.planned_end(step), golive, tz), end=""),
             Text(actual, end=""),
             Text(f"+{duration(slip)}" if slip else "", "bold red" if slip else "", end=""),
             Tail(title, safe(f" · {step['owner']}", "dim", limit=40)),
@@ -150,10 +160,15 @@ class RunbookScreen(WarScreen):
         text.append("\n")
         text.append_text(safe(f"{step['id']} · {step['kind']} · {step['phase']} · owner {step['owner']}"
                               + (" · CRITICAL" if step["critical"] else ""), "dim"))
-        planned_end = figures.planned_end(step)
-        text.append(f"\nplanned {views.day_time(step['planned_start'], tz)} → {views.hhmm(planned_end, tz)}")
+        if step["contingency"]:
+            text.append("\nruns only if needed: " + ("invoked" if step["invoked"] else "on standby")
+                        + f", lasts {duration(step['planned_duration'] * 1000)}")
+        else:
+            planned_end = figures.planned_end(step)
+            text.append(f"\nplanned {views.day_time(step['planned_start'], tz)} → {views.hhmm(planned_end, tz)}")
         if step["started_at"]:
             text.append(f"\nactual  {views.day_time(step['started_at'], tz)} → {views.hhmm(step['ended_at'], tz)}")
+        text.append_text(_undoing(step))
         if step["reason"]:
             text.append("\nreason: ", "italic")
             text.append_text(safe(step["reason"], "italic", limit=500))
@@ -231,3 +246,19 @@ class RunbookScreen(WarScreen):
     def _holds(self, role: str) -> bool:
         holder = views.holders(self.console.room).get(role)
         return holder is not None and holder["person"].casefold() == self.console.store.operator.casefold()
+
+
+def _undoing(step: dict) -> Text:
+    """How the step is undone, where it stands on its targets, and whether it is the point of
+    no return."""
+    text = Text(end="")
+    undo = [*step["backout"], *([duration(step["backout_duration"] * 1000)] if step["backout_duration"] else [])]
+    if undo:
+        text.append("\nundone by ").append_text(safe(", ".join(undo), limit=300))
+    if step["point_of_no_return"]:
+        text.append("\nPOINT OF NO RETURN: once done, a backout is a recovery", "bold red")
+    for target in step["targets"]:
+        state = step["target_state"].get(target)
+        text.append("\n  ").append_text(safe(f"{target}: ", limit=60))
+        text.append(state or "to do", {"done": "green", "failed": "bold red"}.get(state or "", "dim"))
+    return text

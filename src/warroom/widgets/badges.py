@@ -12,6 +12,7 @@ STEP_LOOK = {
     "failed": ("✗ failed", "bold white on red"),
     "skipped": ("⤼ skipped", "dim italic"),
     "blocked": ("■ blocked", "bold magenta"),
+    "standby": ("◌ standby", "dim italic"),  # a contingency step nobody invoked
 }
 INCIDENT_STYLE = {"open": "bold red", "investigating": "bold yellow", "mitigated": "cyan",
                   "resolved": "green"}
@@ -19,7 +20,8 @@ HEAT_STYLE = {"critical": "bold #ffffff on #c8102e", "high": "bold #000000 on #f
               "medium": "#000000 on #ffd700", "low": "#000000 on #3cb371"}
 DECISION_STYLE = {"go": "bold black on green", "resume": "bold black on green",
                   "no-go": "bold white on red", "rollback": "bold white on red",
-                  "hold": "bold black on yellow"}
+                  "hold": "bold black on yellow", "abort": "bold white on red",
+                  "fix-forward": "bold black on #ff8c00"}
 KIND_MARK = {"gate": "◆ ", "checkpoint": "⚑ ", "task": ""}
 
 
