@@ -9,16 +9,16 @@ import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .kinds import DecisionKind, Phase, StepStatus
 from .rules import SETTLED
 
 Step = Mapping[str, Any]
+_TOUCHED = frozenset({StepStatus.DONE, StepStatus.IN_PROGRESS})  # what a rollback has to undo
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     """A node of a graph to schedule: it lasts `ms` and starts after every task in `after`,
     not before `earliest`; `started` when it is already running."""
 
@@ -55,22 +55,30 @@ class Forecast:
 
 
 def schedule(tasks: Iterable[Task], now: int) -> Schedule:
-    """Earliest finish of every task (none before now), in one pass over a topological order;
-    a dependency on a task not in the graph is already satisfied."""
+    """Earliest finish of every task (none before now), each computed as Kahn's topological
+    order reaches it; a dependency on a task not in the graph is already satisfied. A cycle
+    (the plan's loader refuses one among steps; backouts shared in crossed orders could make
+    one) is not left out: its tasks come last, after what they wait on."""
     graph = {t.key: t for t in tasks}
+    waiting = dict.fromkeys(graph, 0)
+    followers: dict[str, list[str]] = {}
+    for key, task in graph.items():
+        for dep in task.after:
+            if dep in graph:
+                waiting[key] += 1
+                followers.setdefault(dep, []).append(key)
     ends: dict[str, int] = {}
     cause: dict[str, str | None] = {}
-    for key in _topological(graph):
-        task = graph[key]
-        before = [(ends[d], d) for d in task.after if d in ends]
-        latest, by = max(before, default=(0, None))
-        if task.started is not None:
-            start, by = task.started, None
-        else:  # a dependency that ends as late as anything else holding the task is its cause
-            start = max(now, task.earliest, latest)
-            by = by if latest == start else None
-        ends[key] = max(start + task.ms, now)
-        cause[key] = by
+    ready = [k for k, n in waiting.items() if n == 0]
+    while ready:
+        key = ready.pop()
+        ends[key], cause[key] = _finish(graph[key], ends, now)
+        for follower in followers.get(key, ()):
+            waiting[follower] -= 1
+            if waiting[follower] == 0:
+                ready.append(follower)
+    for key in [k for k in graph if k not in ends]:
+        ends[key], cause[key] = _finish(graph[key], ends, now)
     if not ends:
         return Schedule(ends, None, [])
     last = max(ends, key=lambda k: (ends[k], k))
@@ -82,26 +90,14 @@ def schedule(tasks: Iterable[Task], now: int) -> Schedule:
     return Schedule(ends, ends[last], path[::-1])
 
 
-def _topological(graph: Mapping[str, Task]) -> list[str]:
-    """Kahn's order. A cycle (the plan's loader refuses one among steps; backouts shared in
-    crossed orders could make one) is not left out: its tasks come last."""
-    waiting = {k: sum(d in graph for d in t.after) for k, t in graph.items()}
-    followers: dict[str, list[str]] = {}
-    for key, task in graph.items():
-        for dep in task.after:
-            if dep in graph:
-                followers.setdefault(dep, []).append(key)
-    ready = [k for k, n in waiting.items() if n == 0]
-    order = []
-    while ready:
-        key = ready.pop()
-        order.append(key)
-        for follower in followers.get(key, ()):
-            waiting[follower] -= 1
-            if waiting[follower] == 0:
-                ready.append(follower)
-    placed = set(order)
-    return order + [k for k in graph if k not in placed]  # a cycle's tasks, after what they wait on
+def _finish(task: Task, ends: Mapping[str, int], now: int) -> tuple[int, str | None]:
+    """When the task ends, and the dependency that held it last (None: now, its own earliest
+    start or its actual start did)."""
+    latest, by = max([(ends[d], d) for d in task.after if d in ends], default=(0, None)) if task.after else (0, None)
+    if task.started is not None:
+        return max(task.started + task.ms, now), None
+    start = max(now, task.earliest, latest)
+    return max(start + task.ms, now), by if latest == start else None
 
 
 def forecast(steps: Sequence[Step], now: int, *, rollback: Sequence[str] = (), window_end: int | None = None,
@@ -161,10 +157,9 @@ def remaining(steps: Sequence[Step], rehearsed: Mapping[str, int]) -> list[Task]
     """What is left of the day: every step not settled (a contingency step once invoked)."""
     tasks = []
     for s in steps:
-        status = StepStatus(s["status"])
-        if status in SETTLED or not in_play(s):
+        if s["status"] in SETTLED or not in_play(s):
             continue
-        started = s["started_at"] if status is StepStatus.IN_PROGRESS else None
+        started = s["started_at"] if s["status"] == StepStatus.IN_PROGRESS else None
         tasks.append(Task(s["id"], expected_ms(s, rehearsed), tuple(s["depends_on"]), s["planned_start"], started))
     return tasks
 
@@ -172,50 +167,39 @@ def remaining(steps: Sequence[Step], rehearsed: Mapping[str, int]) -> list[Task]
 def _backout(steps: Sequence[Step], rollback: Sequence[str], rehearsed: Mapping[str, int],
              rollback_at: int | None) -> list[Task]:
     """The work a rollback means: the rollback runbook in order, and the backout of every step
-    done or running, each step's undone only after the undoing of the steps that built on it."""
+    done or running. A step is undone (its backout steps, its backout duration) only once the
+    steps built on it are: `undone:STEP` marks that moment, so the graph stays as small as the
+    runbook's, and a step with no backout of its own passes the order on."""
     by_id = {s["id"]: s for s in steps}
-    touched = {s["id"] for s in steps if not s.get("contingency")
-               and s["status"] in (StepStatus.DONE, StepStatus.IN_PROGRESS)}
-    undo = {key: _undo_nodes(by_id[key]) for key in touched}
+    touched = [s for s in steps if not s.get("contingency") and s["status"] in _TOUCHED]
+    work = {s["id"]: _work(s, by_id) for s in touched}
+    gates = {key: (f"undone:{key}",) for key in work}  # for a step with no work of its own
     after: dict[str, set[str]] = {}
-    for key in touched:
-        for dep in _undone_below(key, by_id, touched, undo):
-            for node in undo[dep]:
-                after.setdefault(node, set()).update(n for n in undo[key] if n != node)
     for before, later in itertools.pairwise(rollback):
         after.setdefault(later, set()).add(before)
-    contingency = {*rollback, *(n for nodes in undo.values() for n in nodes if n in by_id)}
-    tasks = [_contingency_task(by_id[c], after.get(c, set()), rehearsed, rollback_at)
-             for c in contingency if c in by_id and by_id[c]["status"] not in SETTLED]
-    for key in touched:
-        if by_id[key].get("backout_duration"):
-            node = f"undo:{key}"
-            ms = rehearsed.get(node, int(by_id[key]["backout_duration"]) * 1000)
-            tasks.append(Task(node, ms, tuple(after.get(node, ())), rollback_at or 0))
+    for s in touched:
+        shared, gate = s.get("backout") or (), gates[s["id"]][0]
+        for dep in s["depends_on"]:
+            for node in work.get(dep) or gates.get(dep, ()):
+                if node not in shared:  # a backout both steps share is one piece of work
+                    after.setdefault(node, set()).add(gate)
+    tasks = []
+    for s in touched:
+        key = s["id"]
+        if f"undo:{key}" in work[key]:
+            ms = rehearsed.get(f"undo:{key}", int(s["backout_duration"]) * 1000)
+            tasks.append(Task(f"undo:{key}", ms, tuple(after.get(f"undo:{key}", ())), rollback_at or 0))
+        tasks.append(Task(f"undone:{key}", 0, (*work[key], *after.get(f"undone:{key}", ()))))
+    standby = dict.fromkeys([*rollback, *(b for s in touched for b in s.get("backout") or ())])
+    tasks += [_contingency_task(by_id[c], after.get(c, set()), rehearsed, rollback_at)
+              for c in standby if c in by_id and by_id[c]["status"] not in SETTLED]
     return tasks
 
 
-def _undo_nodes(step: Step) -> list[str]:
-    nodes = list(step.get("backout") or ())
-    return [*nodes, f"undo:{step['id']}"] if step.get("backout_duration") else nodes
-
-
-def _undone_below(key: str, by_id: Mapping[str, Step], touched: set[str], undo: Mapping[str, list[str]]) -> set[str]:
-    """The touched steps `key` built on that have an undo of their own, looking through those
-    that have none."""
-    found: set[str] = set()
-    stack = list(by_id[key]["depends_on"])
-    seen: set[str] = set()
-    while stack:
-        dep = stack.pop()
-        if dep in seen or dep not in touched:
-            continue
-        seen.add(dep)
-        if undo[dep]:
-            found.add(dep)
-        else:
-            stack.extend(by_id[dep]["depends_on"])
-    return found
+def _work(step: Step, by_id: Mapping[str, Step]) -> list[str]:
+    """What undoing a step takes: its backout steps and its own backout duration."""
+    own = [f"undo:{step['id']}"] if step.get("backout_duration") else []
+    return [*(b for b in step.get("backout") or () if b in by_id), *own]
 
 
 def _contingency_task(step: Step, after: set[str], rehearsed: Mapping[str, int], rollback_at: int | None) -> Task:
