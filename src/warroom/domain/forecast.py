@@ -173,7 +173,7 @@ def _backout(steps: Sequence[Step], rollback: Sequence[str], rehearsed: Mapping[
     by_id = {s["id"]: s for s in steps}
     touched = [s for s in steps if not s.get("contingency") and s["status"] in _TOUCHED]
     work = {s["id"]: _work(s, by_id) for s in touched}
-    gates = {key: (f"undone:{key}",) for key in work}  # for a step with no work of its own
+    gates: dict[str, tuple[str, ...]] = {key: (f"undone:{key}",) for key in work}  # a step with no work of its own
     after: dict[str, set[str]] = {}
     for before, later in itertools.pairwise(rollback):
         after.setdefault(later, set()).add(before)
