@@ -103,6 +103,7 @@ class WarRoomApp(App[None]):
         self.ticked: Signal[int] = Signal(self, "ticked")
         self._fetching = False
         self.trouble: Trouble | None = None  # set once: this console no longer records
+        self._passing: set[str] = set()  # moments the forecast passed, being recorded from here
         self.poll_error: str | None = None  # the last poll's failure, shown until one succeeds
         self.rescued: Path | None = None
         self._write_lock = threading.Lock()
@@ -228,7 +229,19 @@ class WarRoomApp(App[None]):
         if not self.is_headless and terminal_gone():
             self.exit()  # nobody is watching, and Textual would spin on the dead input
             return
-        self.ticked.publish(self.now())
+        now = self.now()
+        self.ticked.publish(now)
+        self.record_passed(now)
+
+    def record_passed(self, now: int) -> None:
+        """The moments the forecast passed (the rollback deadline, the point of no return) go
+        into the journal once, from whichever console sees them first."""
+        if self.store.readonly or self.trouble is not None or not self.room.loaded:
+            return
+        for moment in views.passed_moments(self.room, now):
+            if moment["what"] not in self._passing:
+                self._passing.add(moment["what"])
+                self.write(commands.mark_passed, **moment)
 
     @staticmethod
     def freeze_heap() -> None:
@@ -241,7 +254,8 @@ class WarRoomApp(App[None]):
         return self.now_ms()
 
     # -- writing ---------------------------------------------------------------------------
-    def write(self, command: Callable[..., dict], *args: Any, then: Callable[[Any], None] | None = None,
+    def write(self, command: Callable[..., dict[str, Any] | None], *args: Any,
+              then: Callable[[Any], None] | None = None,
               **kwargs: Any) -> None:
         """Record something with a command, in a thread worker; `then(result)` once accepted
         (on_recorded). Failures are told by `worker_changed`; what changed arrives through the feed."""
@@ -264,7 +278,8 @@ class WarRoomApp(App[None]):
             return False
         return True
 
-    def _run_command(self, command: Callable[..., dict], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict:
+    def _run_command(self, command: Callable[..., dict[str, Any] | None], args: tuple[Any, ...],
+                     kwargs: dict[str, Any]) -> dict[str, Any] | None:
         with self._write_lock:
             trouble = self.feed.trouble()  # the poll may not have run since the file went
             if trouble is not None:

@@ -52,6 +52,7 @@ def test_the_forecast_follows_the_critical_path_and_the_backout_of_what_was_done
     assert forecast["backout_end"] == T("2026-11-30T10:45")
     assert (forecast["rollback_deadline"], forecast["window_end"]) == (T("2026-11-30T11:40"), T("2026-11-30T12:30"))
     assert forecast["point_of_no_return"] == {"step": "cutover", "passed_at": None}
+    assert export_json(rb.path, "--as-of", "2026-11-30T09:55")["facts"]["forecast"] == forecast  # the report's
     earlier = status(rb, "--as-of", "2026-11-30T09:20")["forecast"]
     assert (earlier["backout_minutes"], earlier["rollback_deadline"]) == (45, T("2026-11-30T11:45"))
 

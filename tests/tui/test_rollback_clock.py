@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from textual.widgets import Static
 
 from warroom.app import WarRoomApp
+from warroom.cli import main
 from warroom.console import views
 from warroom.domain import timefmt
 from warroom.plan import load_plan
@@ -16,8 +18,8 @@ from warroom.store import commands
 from warroom.store.db import connect
 from warroom.store.store import Store
 
-from ..store.test_time_order import T
-from .helpers import ready
+from ..store.test_time_order import T, export_json
+from .helpers import ready, rows
 
 PLAN = Path(__file__).parents[1] / "fixtures" / "rollback.yaml"
 UTC = timefmt.zone("UTC")
@@ -84,3 +86,39 @@ async def test_the_overview_shows_the_clock_and_the_runbook_marks_the_critical_p
         assert [k for k, title in titles.items() if title.startswith("» ")] == ["deploy", "cutover", "smoke"]
         assert table.get_row("redeploy-old")[0].plain == "◌ standby"
         assert table.get_row("redeploy-old")[1].plain == "if needed · 30m"
+
+
+def passed_events(path: Path) -> list[tuple]:
+    return rows(path, "SELECT entity_id, happened_at, operator FROM events WHERE action = 'forecast.passed'"
+                      " ORDER BY id")
+
+
+async def console_at(path: Path, at: str, who: str) -> None:
+    app = WarRoomApp(path, who, now_ms=lambda: T(f"2026-11-30T{at}"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.pause(1.2)  # a tick
+        await ready(pilot)
+
+
+async def test_the_deadline_and_the_point_of_no_return_are_recorded_once_each(under_way):
+    await console_at(under_way, "11:00", "Ann")
+    assert passed_events(under_way) == []  # nothing passed yet
+    await console_at(under_way, "11:45", "Ann")
+    await console_at(under_way, "11:46", "Bob")  # a second console finds it recorded
+    assert passed_events(under_way) == [("rollback_deadline", T("2026-11-30T11:40"), "Ann")]
+    with Store(under_way, "Bob") as store:
+        for target in ("eu", "us"):
+            commands.step(store, "done", "deploy", target=target, at=T("2026-11-30T11:46"))
+        commands.step(store, "start", "cutover", at=T("2026-11-30T11:47"))
+        commands.step(store, "done", "cutover", at=T("2026-11-30T11:50"))
+    await console_at(under_way, "11:52", "Bob")
+    await console_at(under_way, "11:53", "Ann")
+    assert passed_events(under_way)[1:] == [("point_of_no_return", T("2026-11-30T11:50"), "Bob")]
+    report = CliRunner().invoke(main, ["--db", str(under_way), "export", "--as-of", "2026-11-30T11:45"]).output
+    assert "Rollback deadline passed: a backout (50 min) decided from now on ends after the change window" in report
+    assert "Point of no return passed" not in report  # not yet, as of 11:45
+    assert export_json(under_way, "--as-of", "2026-11-30T11:45")["facts"]["passed"] == {
+        "rollback_deadline": T("2026-11-30T11:40")}
+    assert export_json(under_way)["facts"]["passed"] == {
+        "rollback_deadline": T("2026-11-30T11:40"), "point_of_no_return": T("2026-11-30T11:50")}

@@ -49,7 +49,8 @@ class Console(Protocol):
     def now(self) -> int:
         """The time, in ms since the epoch (a fixed clock in tests)."""
 
-    def write(self, command: Callable[..., dict], *args: Any, then: Callable[[Any], None] | None = None,
+    def write(self, command: Callable[..., dict[str, Any] | None], *args: Any,
+              then: Callable[[Any], None] | None = None,
               **kwargs: Any) -> None:
         """Record something with a store command, in the background; `then(result)` once accepted."""
 

@@ -12,12 +12,14 @@ import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain import figures, forecast, timefmt
 from ..domain.cadence import Clock, next_due
 from ..domain.forecast import Forecast
 from ..domain.kinds import Better, IncidentStatus, Phase, StepStatus, met
+from ..domain.reducer import PASSED
 from ..domain.rules import SETTLED
 from ..domain.timefmt import duration
 from ..store.db import connect
@@ -271,6 +273,22 @@ def rollback_clock(room: Room, now: int, tz: ZoneInfo) -> RollbackClock | None:
     return RollbackClock(f"decide rollback by {hhmm(f.rollback_deadline, tz)} · {duration(left)} left · "
                          f"backout {duration(f.backout_ms)}{window}",
                          "red" if left <= RED_MS else "amber" if left <= AMBER_MS else "ok")
+
+
+def passed_moments(room: Room, now: int) -> list[dict[str, Any]]:
+    """The moments the forecast has passed and the journal does not hold yet: the point of no
+    return (when its step was done), the rollback deadline (a backout decided from then on
+    ends after the window)."""
+    f = forecast_of(room, now)
+    found: list[dict[str, Any]] = []
+    ponr = f.point_of_no_return or {}
+    if ponr.get("passed_at") is not None and not room.meta(PASSED + "point_of_no_return"):
+        found.append({"what": "point_of_no_return", "at": ponr["passed_at"], "step": ponr["step"]})
+    deadline = f.rollback_deadline
+    if deadline is not None and deadline < now and not room.meta(PASSED + "rollback_deadline"):
+        found.append({"what": "rollback_deadline", "at": deadline,
+                      "backout_minutes": f.as_json()["backout_minutes"], "window_end": f.window_end})
+    return found
 
 
 def holders(room: Room) -> dict[str, dict]:

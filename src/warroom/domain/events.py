@@ -25,6 +25,8 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     **{f"decision.{k}": ("decision", ("kind", "decided_by", "rationale", "step", "incident", "force"))
        for k in ("go", "no-go", "rollback", "hold", "resume", "abort", "fix-forward")},
     "role.assign": ("role", ("role", "person", "contact")),
+    # computed, not typed: the moment the rollback deadline or the point of no return was passed
+    "forecast.passed": ("forecast", ("step", "backout_minutes", "window_end")),
     "comm.sent": ("message", ("id", "audience", "text", "channel", "status")),
     "comm.draft": ("message", ("id", "audience", "text", "channel", "status")),
     "comm.send": ("message", ("id", "audience", "channel")),

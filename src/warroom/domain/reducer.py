@@ -47,6 +47,10 @@ class JournalError(ValueError):
     """A journal the war room cannot be rebuilt from."""
 
 
+class AlreadyPassed(RuleError):
+    """A moment the forecast passed, recorded already (by another console)."""
+
+
 class Contradiction(RuleError):
     """A fact that an earlier-dated or corrected one would make impossible."""
 
@@ -396,6 +400,12 @@ class Board:
             "started_at": e.happened_at, "ended_at": None, "recorded_at": e.recorded_at}
         self.effects[e.id] = {"previous": current["person"] if current else None}
 
+    def _passed(self, e: Event, p: Payload, check: bool) -> None:
+        key = PASSED + e.subject
+        if check and key in self.meta:
+            raise AlreadyPassed(f"the {e.subject.replace('_', ' ')} was already recorded as passed")
+        self.meta.setdefault(key, str(e.happened_at))
+
     # -- logs ----------------------------------------------------------------------------
     def _message(self, e: Event, p: Payload, check: bool) -> None:
         sent = p["status"] == MessageStatus.SENT
@@ -472,8 +482,9 @@ _HANDLERS: dict[str, Callable[[Board, Event, Payload, bool], None]] = {
     "risk.trigger": Board._trigger_risk, "risk.close": Board._close_risk,
     "decision": Board._decide, "role.assign": Board._assign,
     "comm.sent": Board._message, "comm.draft": Board._message, "comm.send": Board._send,
-    "kpi.record": Board._kpi, "note": Board._note,
+    "kpi.record": Board._kpi, "note": Board._note, "forecast.passed": Board._passed,
 }
+PASSED = "passed:"  # meta keys: when the rollback deadline and the point of no return were passed
 
 
 # -- the war room before its first fact ----------------------------------------------------

@@ -213,6 +213,15 @@ def _correction(e: Row, p: Payload, known: Known) -> str:
     return f"Correction: #{p['event']} happened at {known_time(known.board, p['happened_at'])} — {p['why']}"
 
 
+def _forecast(e: Row, p: Payload, known: Known) -> str:
+    """A moment the forecast passed (computed, not typed)."""
+    if _subject(e) == "point_of_no_return":
+        return f"Point of no return passed: {_step_name(known.board, p['step'])} done — a backout is now a recovery"
+    window = f" ({known_time(known.board, p['window_end'])})" if p.get("window_end") else ""
+    return (f"Rollback deadline passed: a backout ({p['backout_minutes']} min) decided from now on ends after "
+            f"the change window{window}")
+
+
 def _step_name(board: Rows, step_id: str | None) -> str:
     step = _named(board.steps, step_id)
     return f"{step_id} ({step['title']})" if step else str(step_id)
@@ -239,5 +248,5 @@ _DESCRIBE: dict[str, Callable[[Row, Payload, Known], str]] = {
     "incident.open": _incident_open, "incident.update": _incident_update,
     "risk.trigger": _risk_trigger, "risk.close": _risk_close, "decision": _decision,
     "role.assign": _assign, "comm": _comm, "kpi.record": _kpi, "note": _note_event,
-    "correct": _correction, "retract": _correction,
+    "correct": _correction, "retract": _correction, "forecast.passed": _forecast,
 }

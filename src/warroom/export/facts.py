@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..domain import figures
 from ..domain.cadence import Clock, Due, schedule
 from ..domain.clockface import Clockface
+from ..domain.forecast import Forecast, of_room
 from ..domain.kinds import (
     Better,
     DecisionKind,
@@ -133,8 +134,13 @@ class Facts:
         return released[-1] if released else None
 
     @property
+    def forecast(self) -> Forecast:
+        """Where the day stood at the horizon: its finish, the backout, the rollback deadline."""
+        return of_room(list(self.board.steps.values()), self.board.meta, self.board.decisions.values(), self.horizon)
+
+    @property
     def stops(self) -> list[dict]:
-        """The decisions that stopped the day: no-go, rollback and hold."""
+        """The decisions that stopped the day: no-go, rollback, hold and abort."""
         return [d for d in _by_time(self.board.decisions.values()) if d["kind"] in STOPS]
 
     @property

@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 from typing import TextIO
 
+from ..domain.reducer import PASSED
 from ..store import reader
 from ..store.journal import head
 from ..store.reader import Row
@@ -90,6 +91,8 @@ def _facts(facts: Facts) -> dict:
                           "actual_start": w.actual_start, "actual_end": w.actual_end, "open_steps": w.open_steps},
         "go_decision": go["id"] if go else None,
         "stop_decisions": [d["id"] for d in facts.stops],
+        "forecast": facts.forecast.as_json(),
+        "passed": {k.removeprefix(PASSED): int(v) for k, v in facts.board.meta.items() if k.startswith(PASSED)},
         "no_go_signoffs": [s["id"] for s in facts.no_go_signoffs],
         "steps": facts.counts,
         "runbook": [{"step": s.step["id"], "start_slip": s.start_slip, "end_slip": s.end_slip,

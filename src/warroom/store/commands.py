@@ -20,7 +20,7 @@ from ..domain.kinds import (
     check_text,
     severity_for_impact,
 )
-from ..domain.reducer import Board, initial
+from ..domain.reducer import PASSED, AlreadyPassed, Board, initial
 from ..domain.rules import STEP_ACTIONS, RuleError
 from . import reader
 from .store import Answer, Change, Store, Tx
@@ -305,3 +305,21 @@ def _check_refs(tx: Tx, step: str | None = None, risk: str | None = None, role: 
         _get(tx, "risks", "id", risk, "risk")
     if role is not None:
         _get(tx, "roles", "key", role, "role")
+
+
+def mark_passed(store: Store, what: str, at: int, step: str | None = None, backout_minutes: int | None = None,
+                window_end: int | None = None) -> Answer | None:
+    """Record the moment the forecast passed the rollback deadline or the point of no return
+    (computed, not typed); None when another console recorded it first."""
+    if what not in ("rollback_deadline", "point_of_no_return"):
+        raise RuleError(f"unknown moment {what!r}")
+    payload = {"step": step, "backout_minutes": backout_minutes, "window_end": window_end}
+
+    def body(tx: Tx) -> Change:
+        if tx.one("SELECT 1 AS x FROM meta WHERE key = ?", (PASSED + what,)):
+            raise AlreadyPassed(what)
+        return Change("forecast.passed", "forecast", what, payload, lambda board: {"passed": what})
+    try:
+        return store.write(body, at)
+    except AlreadyPassed:
+        return None

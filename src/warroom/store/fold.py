@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..domain.events import ACTIONS, CORRECTIONS, LOGS, Event, target_of
-from ..domain.reducer import WATCHED_RISK, Board, JournalError, StateRow, incident_number, pending_step
+from ..domain.reducer import PASSED, WATCHED_RISK, Board, JournalError, StateRow, incident_number, pending_step
 from . import reader
 from .schema import JSON_COLUMNS
 
-RUNBOOK_ENTITIES = ("step", "decision", "role")
+RUNBOOK_ENTITIES = ("step", "decision", "role", "forecast")
 KEYS = {"meta": "key", "roles": "key", "steps": "id", "risks": "id", "audiences": "key", "kpis": "key",
         "assignments": "id", "signoffs": "id", "incidents": "number", "incident_updates": "id",
         "decisions": "id", "messages": "id", "kpi_readings": "id", "notes": "id", "effects": "event"}
@@ -188,7 +188,7 @@ def base(conn: sqlite3.Connection, scope: Scope) -> Board:
     ones the scope's events read (the runbook's steps and roles, the risks their triggers
     move); audiences and KPIs are only checked to exist, by the commands."""
     runbook, risks = scope.runbook, bool(scope.risks or scope.incidents)
-    meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta")} if runbook else {}
+    meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta") if not k.startswith(PASSED)} if runbook else {}
     meta["hold"] = ""
     return Board(
         meta=meta,
@@ -223,7 +223,8 @@ def owned(board: Board, scope: Scope) -> dict[str, Part]:
     parts: dict[str, Part] = {}
     if scope.runbook:
         parts["steps"] = ("1", (), list(board.steps.values()))
-        parts["meta"] = ("key = 'hold'", (), [{"key": "hold", "value": board.meta["hold"]}])
+        parts["meta"] = (f"key = 'hold' OR key LIKE '{PASSED}%'", (),
+                         [{"key": k, "value": v} for k, v in board.meta.items() if k == "hold" or k.startswith(PASSED)])
         for table in ("assignments", "signoffs", "decisions"):
             parts[table] = ("1", (), list(getattr(board, table).values()))
     if scope.risks:
