@@ -144,3 +144,36 @@ def test_a_plan_that_cannot_be_rolled_back_as_written_is_refused_where_it_says_s
     assert result.exit_code == 1
     line = next(line for line in result.output.splitlines() if says in line)
     assert line.startswith(f"{plan}:") and line.split(":")[1].isdigit() and line.split(":")[2].isdigit()
+
+
+def report_md(room: Room) -> str:
+    result = room.run("export", "--format", "md")
+    assert result.exit_code == 0, result.stderr
+    return result.output
+
+
+def test_a_step_nobody_planned_is_added_on_the_day_and_shown_so(rb):
+    started(rb)
+    add = ("step", "add", "hotfix", "--title", "Patch the PSP config", "--owner", "ops", "--duration", "20m")
+    event = rb.ok(*add, "--after", "schema", "--at", "2026-11-30T10:00")["event"]
+    row = rb.step("hotfix")
+    assert (row["unplanned"], row["planned_start"], row["planned_duration"], json.loads(row["depends_on"])) == (
+        1, T("2026-11-30T10:00"), 1200, ["schema"])
+    assert "step hotfix already exists" in rb.refused(*add)
+    assert "unknown role 'nobody'" in rb.refused("step", "add", "h2", "--title", "x", "--owner", "nobody",
+                                                 "--duration", "5m")
+    assert "go with step add" in rb.refused("step", "start", "smoke", "--title", "x")
+    rb.ok("step", "start", "hotfix", "--at", "2026-11-30T10:01", who="Bob")
+    assert "contradicts" in rb.refused("retract", str(event), "--why", "typed twice")  # the start needs it
+    report = report_md(rb)
+    assert "hotfix: Patch the PSP config (unplanned: added on the day)" in report
+    assert "Step hotfix added, unplanned: Patch the PSP config (ops, 20m, after schema)" in report
+
+
+def test_each_target_is_told_in_the_timeline(rb):
+    started(rb)
+    rb.ok("step", "done", "deploy", "--target", "eu", "--at", "2026-11-30T10:05", who="Bob")
+    rb.ok("step", "done", "deploy", "--target", "us", "--at", "2026-11-30T10:10", who="Bob")
+    report = report_md(rb)
+    assert "Step deploy (Deploy v2): target eu done (us still to do)" in report
+    assert "Step deploy (Deploy v2): target us done (the last one: the step is done)" in report

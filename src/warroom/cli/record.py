@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..domain.kinds import DecisionKind, IncidentStatus, Verdict
+from ..domain.kinds import DecisionKind, IncidentStatus, Phase, Verdict
 from ..domain.rules import STEP_ACTIONS
 from ..store import commands, journal, queries
 from ..store.store import Store
@@ -12,14 +12,28 @@ from .base import Ascii, Context, guarded, json_option, moment, report, write_co
 
 
 @write_command("step")
-@click.argument("action", type=click.Choice(list(STEP_ACTIONS)))
+@click.argument("action", type=click.Choice([*STEP_ACTIONS, "add"]))
 @click.argument("step_id", metavar="STEP")
 @click.option("--note", help="Why (required for fail, skip and --force).")
 @click.option("--force", is_flag=True,
               help="Start although dependencies or a hold say no, or call it done with targets missing (recorded).")
 @click.option("--target", metavar="T", help="With done or fail: one of the step's targets (a server, a region...).")
-def step(store: Store, at, action: str, step_id: str, note: str | None, force: bool, target: str | None) -> dict:
-    """Move a runbook step: start, done, fail, skip, block, unblock, or reopen a settled one."""
+@click.option("--title", help="With add: what the step is.")
+@click.option("--owner", metavar="ROLE", help="With add: the role that owns it.")
+@click.option("--duration", metavar="D", help="With add: how long it should take (45m, 1h30m).")
+@click.option("--after", "after", multiple=True, metavar="STEP", help="With add: a step it waits for (repeatable).")
+@click.option("--phase", type=click.Choice([p.value for p in Phase]), default="day", show_default=True,
+              help="With add: its phase.")
+def step(store: Store, at, action: str, step_id: str, note: str | None, force: bool, target: str | None,
+         title: str | None, owner: str | None, duration: str | None, after: tuple[str, ...], phase: str) -> dict:
+    """Move a runbook step (start, done, fail, skip, block, unblock, reopen a settled one), or
+    add one nobody planned (add STEP --title T --owner ROLE --duration D [--after S...])."""
+    if action == "add":
+        if not (title and owner and duration):
+            raise click.UsageError("step add needs --title, --owner and --duration")
+        return commands.add_step(store, step_id, title, owner, duration, after, phase, at=at)
+    if title or owner or duration or after:
+        raise click.UsageError("--title, --owner, --duration and --after go with step add")
     return commands.step(store, action, step_id, note=note, force=force, at=at, target=target)
 
 

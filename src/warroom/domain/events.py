@@ -17,6 +17,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     **{f"step.{a}": ("step", ("note", "force"))
        for a in ("start", "skip", "block", "unblock", "reopen")},
     **{f"step.{a}": ("step", ("note", "force", "target")) for a in ("done", "fail")},
+    "step.add": ("step", ("title", "owner", "duration", "after", "phase")),  # a step nobody planned
     "gate.signoff": ("step", ("role", "verdict", "note", "force")),
     "incident.open": ("incident", ("ref", "title", "severity", "owner", "step", "risk")),
     "incident.update": ("incident", ("status", "severity", "title", "note")),

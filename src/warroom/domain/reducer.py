@@ -221,6 +221,23 @@ class Board:
         self._attempt(e, target, note)
         self.effects[e.id] = {"from": status.value, "to": target.value, "forced": forced}
 
+    def _add_step(self, e: Event, p: Payload, check: bool) -> None:
+        """A step nobody planned, added on the day: planned from the moment it was added."""
+        step_id = e.subject
+        if check:
+            if step_id in self.steps:
+                raise RuleError(f"step {step_id} already exists")
+            if p["owner"] not in self.roles:
+                raise RuleError(f"unknown role {p['owner']!r}")
+            if unknown := [s for s in p["after"] if s not in self.steps]:
+                raise RuleError(f"unknown step {unknown[0]!r} in --after")
+        self.steps[step_id] = {
+            "id": step_id, "position": len(self.steps), "title": p["title"], "phase": p["phase"],
+            "kind": StepKind.TASK.value, "owner": p["owner"], "planned_start": e.happened_at,
+            "planned_duration": p["duration"], "depends_on": list(p["after"]), "critical": 0, "instructions": "",
+            "signoff_roles": [], "backout": [], "backout_duration": None, "contingency": 0, "point_of_no_return": 0,
+            "targets": [], "unplanned": 1, **pending_step()}
+
     def _target(self, e: Event, p: Payload, check: bool) -> None:
         """One target of a step done or failed; the step is done when every target is."""
         step_id, name, row = e.subject, p["target"], self.steps[e.subject]
@@ -477,7 +494,7 @@ def _check_gate(gate: StateRow, role: str) -> None:
 
 
 _HANDLERS: dict[str, Callable[[Board, Event, Payload, bool], None]] = {
-    "step": Board._step, "gate.signoff": Board._signoff,
+    "step": Board._step, "step.add": Board._add_step, "gate.signoff": Board._signoff,
     "incident.open": Board._open_incident, "incident.update": Board._update_incident,
     "risk.trigger": Board._trigger_risk, "risk.close": Board._close_risk,
     "decision": Board._decide, "role.assign": Board._assign,

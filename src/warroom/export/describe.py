@@ -112,6 +112,12 @@ def _init(e: Row, p: Payload, known: Known) -> str:
 
 def _step(e: Row, p: Payload, known: Known) -> str:
     action = e.action.split(".", 1)[1]
+    if p.get("target"):
+        missing = _effect(known, e.id).get("missing")
+        rest = f" ({', '.join(missing)} still to do)" if missing else " (the last one: the step is done)"
+        outcome = "done" if action == "done" else "failed"
+        step = _step_name(known.board, e.entity_id)
+        return f"Step {step}: target {p['target']} {outcome}{rest}" + _note(p.get("note"))
     text = f"Step {_step_name(known.board, e.entity_id)}: {STEP_VERBS[action]}{_slip(e, action, known.board)}"
     forced = _effect(known, e.id).get("forced")
     if forced:
@@ -213,6 +219,12 @@ def _correction(e: Row, p: Payload, known: Known) -> str:
     return f"Correction: #{p['event']} happened at {known_time(known.board, p['happened_at'])} — {p['why']}"
 
 
+def _step_add(e: Row, p: Payload, known: Known) -> str:
+    after = f", after {', '.join(p['after'])}" if p["after"] else ""
+    return (f"Step {_subject(e)} added, unplanned: {p['title']} ({p['owner']}, "
+            f"{duration(p['duration'] * 1000)}{after})")
+
+
 def _forecast(e: Row, p: Payload, known: Known) -> str:
     """A moment the forecast passed (computed, not typed)."""
     if _subject(e) == "point_of_no_return":
@@ -244,7 +256,7 @@ def _note(note: str | None) -> str:
 
 
 _DESCRIBE: dict[str, Callable[[Row, Payload, Known], str]] = {
-    "init": _init, "step": _step, "gate.signoff": _signoff,
+    "init": _init, "step": _step, "step.add": _step_add, "gate.signoff": _signoff,
     "incident.open": _incident_open, "incident.update": _incident_update,
     "risk.trigger": _risk_trigger, "risk.close": _risk_close, "decision": _decision,
     "role.assign": _assign, "comm": _comm, "kpi.record": _kpi, "note": _note_event,

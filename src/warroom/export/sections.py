@@ -111,12 +111,16 @@ def retrospective(report: Report) -> Iterator[Block]:
     yield listings.retro_notes()
 
 
+UNPLANNED = " (unplanned: added on the day)"
+
+
 def runbook(report: Report) -> Iterator[Block]:
     face = report.face
     yield Heading("Runbook: planned vs actual", anchor="runbook")
     yield Table(["Step", "Phase", "Owner", "Planned start", "Planned end", "Actual start", "Actual end",
                  "Status", "Start slip", "End slip"],
-                [(f"{s.step['id']}: {s.step['title']}", s.step["phase"], s.step["owner"],
+                [(f"{s.step['id']}: {s.step['title']}" + (UNPLANNED if s.step["unplanned"] else ""),
+                  s.step["phase"], s.step["owner"],
                   face.at(s.step["planned_start"]), face.at(s.planned_end), face.at(s.step["started_at"]),
                   face.at(s.step["ended_at"]), _status(s, face), slip(s.start_slip), slip(s.end_slip))
                  for s in report.facts.steps])

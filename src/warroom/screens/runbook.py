@@ -159,7 +159,8 @@ class RunbookScreen(WarScreen):
         text = Text(end="").append_text(safe(step["title"], "bold", limit=300))
         text.append("\n")
         text.append_text(safe(f"{step['id']} · {step['kind']} · {step['phase']} · owner {step['owner']}"
-                              + (" · CRITICAL" if step["critical"] else ""), "dim"))
+                              + (" · CRITICAL" if step["critical"] else "")
+                              + (" · UNPLANNED: added on the day" if step["unplanned"] else ""), "dim"))
         if step["contingency"]:
             text.append("\nruns only if needed: " + ("invoked" if step["invoked"] else "on standby")
                         + f", lasts {duration(step['planned_duration'] * 1000)}")

@@ -11,10 +11,12 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..domain import timefmt
 from ..domain.events import CORRECTIONS
 from ..domain.kinds import (
     IncidentStatus,
     MessageStatus,
+    Phase,
     StepStatus,
     Verdict,
     check_text,
@@ -60,6 +62,21 @@ def step(store: Store, action: str, step_id: str, note: str | None = None,
         return Change(f"step.{action}", "step", step_id, payload,
                       lambda board: {"step": step_id, "status": board.steps[step_id]["status"]}
                       | ({"target": target} if target else {}))
+    return store.write(body, at)
+
+
+def add_step(store: Store, step_id: str, title: str, owner: str, duration: str, after: tuple[str, ...] = (),
+             phase: str = "day", at: int | None = None) -> Answer:
+    """A step nobody planned, added during the day."""
+    if not step_id or len(step_id) > 100 or any(c.isspace() or not c.isprintable() for c in step_id):
+        raise ValueError("a step id is up to 100 visible characters without spaces")
+    if not title.strip():
+        raise ValueError("title must not be empty")
+    payload = {"title": check_text(title, "title"), "owner": owner, "duration": timefmt.parse_duration(duration),
+               "after": list(after), "phase": Phase(phase).value}
+
+    def body(tx: Tx) -> Change:
+        return Change("step.add", "step", step_id, payload, lambda board: {"step": step_id, "unplanned": True})
     return store.write(body, at)
 
 

@@ -193,7 +193,7 @@ def base(conn: sqlite3.Connection, scope: Scope) -> Board:
     return Board(
         meta=meta,
         roles=_keyed(conn, "roles") if runbook else {},
-        steps={k: r | pending_step() for k, r in _keyed(conn, "steps").items()} if runbook else {},
+        steps={k: r | pending_step() for k, r in _keyed(conn, "steps", "unplanned = 0").items()} if runbook else {},
         risks={k: r | WATCHED_RISK for k, r in _keyed(conn, "risks").items()} if risks else {},
         audiences={}, kpis={},
         assignments=[r | {"ended_at": None} for r in stored_rows(conn, "assignments", "id < 0")] if runbook else [],
@@ -212,9 +212,10 @@ def stored_rows(conn: sqlite3.Connection, table: str, where: str = "1",
     return rows
 
 
-def _keyed(conn: sqlite3.Connection, table: str) -> dict[str, StateRow]:
-    """A table keyed by text (roles, steps, risks), by its key."""
-    return {r[KEYS[table]]: r for r in stored_rows(conn, table)}
+def _keyed(conn: sqlite3.Connection, table: str, where: str = "1") -> dict[str, StateRow]:
+    """A table keyed by text (roles, steps, risks), by its key (the steps the plan made: those
+    added on the day are made again by their events)."""
+    return {r[KEYS[table]]: r for r in stored_rows(conn, table, where)}
 
 
 # -- writing the rows back -----------------------------------------------------------------
