@@ -6,6 +6,7 @@ announce-rb (5m) -> redeploy-old (30m) -> verify-rb (10m)). Figures are computed
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from warroom.plan import load_plan
 from warroom.store import commands
 from warroom.store.store import Store
 
-from ..store.test_time_order import T, export_json, one
+from ..store.test_time_order import MIN, T, export_json, one
 from .test_corrections import Room
 
 PLAN = Path(__file__).parents[1] / "fixtures" / "rollback.yaml"
@@ -177,3 +178,58 @@ def test_each_target_is_told_in_the_timeline(rb):
     report = report_md(rb)
     assert "Step deploy (Deploy v2): target eu done (us still to do)" in report
     assert "Step deploy (Deploy v2): target us done (the last one: the step is done)" in report
+
+
+def rehearse(room: Room, minutes: dict[str, int]) -> None:
+    """The whole runbook from 09:30 on the go-live day, each step taking the given minutes."""
+    clock = T("2026-11-30T09:30")
+
+    def at(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M")
+
+    for step in ("schema", "deploy", "cutover", "smoke"):
+        room.ok("step", "start", step, "--at", at(clock), who="Bob")
+        clock += minutes[step] * MIN
+        if step == "deploy":
+            room.ok("step", "done", step, "--target", "eu", "--at", at(clock), who="Bob")
+            room.ok("step", "done", step, "--target", "us", "--at", at(clock), who="Bob")
+        else:
+            room.ok("step", "done", step, "--at", at(clock), who="Bob")
+
+
+def test_a_plan_is_retimed_from_what_a_rehearsal_measured(rb, tmp_path):
+    rehearse(rb, {"schema": 35, "deploy": 20, "cutover": 10, "smoke": 40})
+    out = tmp_path / "next.yaml"
+    result = rb.run("plan", "retime", str(PLAN), "--from", str(rb.path), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"retimed 3 step(s) from {rb.path}: schema, deploy, smoke\n"
+    before, after = PLAN.read_text().splitlines(), out.read_text().splitlines()
+    changed = [(b, a) for b, a in zip(before, after, strict=True) if b != a]
+    assert [(b.split("duration: ")[1][:3], a.split("duration: ")[1][:3]) for b, a in changed] == [
+        ("20m", "35m"), ("30m", "20m"), ("15m", "40m")]  # every other line, comments included, as written
+    assert [s.planned_duration for s in load_plan(out).steps][:4] == [35 * 60, 20 * 60, 10 * 60, 40 * 60]
+    again = rb.run("plan", "retime", str(PLAN), "--from", str(rb.path), "--out", str(out))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_the_report_compares_the_day_with_its_rehearsal_and_forecasts_from_it(rb, tmp_path):
+    rehearsal = Room(tmp_path / "rehearsal.db")
+    with Store.create(rehearsal.path, "Ann") as store:
+        commands.init(store, load_plan(PLAN), at=T("2026-11-28T09:00"))
+    rehearse(rehearsal, {"schema": 35, "deploy": 20, "cutover": 10, "smoke": 40})
+    rb.ok("step", "start", "schema", "--at", "2026-11-30T09:30", who="Bob")
+    rb.ok("step", "done", "schema", "--at", "2026-11-30T09:55", who="Bob")
+    document = export_json(rb.path, "--as-of", "2026-11-30T09:55", "--rehearsal", str(rehearsal.path))
+    rows = {r["step"]: r for r in document["facts"]["rehearsal"]}
+    assert rows["schema"] | {"title": None} == {"step": "schema", "title": None, "planned": 20 * MIN,
+                                                 "rehearsed": 35 * MIN, "live": 25 * MIN, "drift": -10 * MIN}
+    assert rows["smoke"]["rehearsed"] == 40 * MIN and rows["smoke"]["live"] is None
+    # deploy 09:55 + 20m (rehearsed) -> cutover from its planned 10:20, 10m -> smoke 10:30 + 40m (rehearsed)
+    assert document["facts"]["forecast"]["finish"] == T("2026-11-30T11:10")
+    # without it: deploy 09:55 + 30m -> cutover 10:25 + 10m -> smoke 10:35 + 15m
+    planned = export_json(rb.path, "--as-of", "2026-11-30T09:55")["facts"]["forecast"]
+    assert planned["finish"] == T("2026-11-30T10:50") and planned["critical_path"][-1] == "smoke"
+    report = rb.run("export", "--as-of", "2026-11-30T09:55", "--rehearsal", str(rehearsal.path)).output
+    assert "| schema: Migrate the schema | 20m | 35m | 25m | -10m |" in report
+    missing = rb.run("export", "--rehearsal", str(tmp_path / "none.db"))
+    assert missing.exit_code == 2 and "none.db" in missing.stderr

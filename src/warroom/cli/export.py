@@ -22,15 +22,19 @@ TIME_HELP = "HH:MM (nearest go-live), H+90m, -10m or an ISO time; read in the --
 @click.option("--since", metavar="T", help="List events from T. " + TIME_HELP)
 @click.option("--until", metavar="T", help="List events up to T; the board as it stood then.")
 @click.option("--as-of", "as_of", metavar="T", help="The board and figures as they stood at T.")
+@click.option("--rehearsal", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="A rehearsal's war room file: each step's planned, rehearsed and live durations, and the "
+                   "forecast from the rehearsed ones.")
 @click.pass_obj
 @guarded
 def export(ctx: Context, fmt: str, out: Path | None, force: bool, tz: str | None,
-           since: str | None, until: str | None, as_of: str | None) -> None:
+           since: str | None, until: str | None, as_of: str | None, rehearsal: Path | None) -> None:
     """The day's timeline and retrospective report, rebuilt from the journal."""
     from ..export.write import write_report
 
     with ctx.open() as store:
-        write_report(store, fmt, out, force=force, tz=tz, moments={"since": since, "until": until, "as_of": as_of})
+        write_report(store, fmt, out, force=force, tz=tz, moments={"since": since, "until": until, "as_of": as_of},
+                     rehearsal=rehearsal)
     if out is not None:
         say(f"wrote {out}", err=True)
 

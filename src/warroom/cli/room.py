@@ -14,7 +14,8 @@ import click
 from ..domain import timefmt
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, one_line
 from ..plan import PlanError, load_plan
-from ..plan.loader import load_demo_plan
+from ..plan.loader import load_demo_plan, load_plan_text
+from ..plan.retime import retimed
 from ..store import commands, journal, queries
 from ..store.db import integrity_lines, is_damage, new_room
 from ..store.files import StoreError
@@ -105,6 +106,32 @@ def plan_check(ctx: Context, path: Path) -> None:
     else:
         say(f"{path}: ok ({summary['steps']} steps, {summary['roles']} roles, "
                    f"{summary['risks']} risks, {summary['audiences']} audiences, {summary['kpis']} KPIs)")
+
+
+@plan.command("retime")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--from", "room", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="ROOM.db",
+              help="The war room (a rehearsal, or a live day) whose measured durations are written in.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the new plan to this file (default: standard output); an existing file is not replaced.")
+@click.pass_obj
+@guarded
+def plan_retime(ctx: Context, path: Path, room: Path, out: Path | None) -> None:
+    """Write a plan back with the durations a war room measured (comments and order kept)."""
+    loaded = _load_or_exit(path)
+    with Store(room, ctx.operator, readonly=True) as store:
+        measured = queries.measured_durations(store)
+    text, changed = retimed(loaded.source, measured, str(path))
+    load_plan_text(text, str(out or path))  # what is written is a plan that loads
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            with out.open("x", encoding="utf-8") as file:
+                file.write(text)
+        except FileExistsError:
+            raise StoreError(f"{out}: already exists (give another --out)") from None
+    say(f"retimed {len(changed)} step(s) from {room}" + (f": {', '.join(changed)}" if changed else ""), err=True)
 
 
 @click.command()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain import figures
 from ..domain.cadence import Clock, Due, schedule
@@ -119,6 +120,7 @@ class Facts:
     kpis: list[KpiFacts]
     window: Window
     counts: dict[str, int]  # steps by status, with 'total' and 'late'
+    rehearsed: Mapping[str, int] | None = None  # step -> ms its rehearsal took, when one is given
 
     @property
     def gos(self) -> list[dict]:
@@ -136,7 +138,24 @@ class Facts:
     @property
     def forecast(self) -> Forecast:
         """Where the day stood at the horizon: its finish, the backout, the rollback deadline."""
-        return of_room(list(self.board.steps.values()), self.board.meta, self.board.decisions.values(), self.horizon)
+        return of_room(list(self.board.steps.values()), self.board.meta, self.board.decisions.values(), self.horizon,
+                       self.rehearsed)
+
+    @property
+    def rehearsal(self) -> list[dict[str, Any]]:
+        """Each step the rehearsal or the day timed: planned, rehearsed and live durations (ms),
+        and the drift of live from rehearsed."""
+        if self.rehearsed is None:
+            return []
+        rows = []
+        for s in self.steps:
+            step, rehearsed = s.step, self.rehearsed.get(s.step["id"])
+            live = step["ended_at"] - step["started_at"] if step["status"] == "done" and step["started_at"] else None
+            if rehearsed is not None or live is not None:
+                rows.append({"step": step["id"], "title": step["title"], "planned": step["planned_duration"] * 1000,
+                             "rehearsed": rehearsed, "live": live,
+                             "drift": live - rehearsed if live is not None and rehearsed is not None else None})
+        return rows
 
     @property
     def stops(self) -> list[dict]:
@@ -152,7 +171,8 @@ class Facts:
         return [s for s in _by_time(self.board.signoffs.values()) if s["verdict"] == Verdict.NO_GO]
 
 
-def gather(board: Board, tallies: Tallies, clock: Clock, horizon: int) -> Facts:
+def gather(board: Board, tallies: Tallies, clock: Clock, horizon: int,
+           rehearsed: Mapping[str, int] | None = None) -> Facts:
     steps = [_step_facts(board, s, horizon) for s in board.steps.values()]
     incidents = [_incident_facts(i) for i in board.incident_list()]
     counts = Counter(s.step["status"] for s in steps)
@@ -164,7 +184,7 @@ def gather(board: Board, tallies: Tallies, clock: Clock, horizon: int) -> Facts:
         audiences=[_audience_facts(a, tallies, clock, horizon) for a in board.audiences.values()],
         kpis=[KpiFacts(k, tallies.last_reading.get(k["key"]), tallies.readings.get(k["key"]))
               for k in board.kpis.values()],
-        window=_window(steps, clock), counts=dict(counts),
+        window=_window(steps, clock), counts=dict(counts), rehearsed=rehearsed,
     )
 
 

@@ -3,6 +3,7 @@ facts at the horizon, the listings' window, the journal's verification."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -30,6 +31,7 @@ class Options:
     since: int | None = None
     until: int | None = None
     as_of: int | None = None
+    rehearsed: Mapping[str, int] | None = None  # step -> ms its rehearsal took (export --rehearsal)
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Report:
     horizon: int  # the moment the facts describe
     exported_at: int
     problems: list[str] = field(default_factory=list)  # from `warroom verify`
+    rehearsed: Mapping[str, int] | None = None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -55,7 +58,7 @@ class Report:
     @cached_property
     def facts(self) -> Facts:
         return gather(self.board, tally(self.conn, self.as_of), Clock.of(self.board.golive, self.board.steps.values()),
-                      self.horizon)
+                      self.horizon, self.rehearsed)
 
     @cached_property
     def known(self) -> Known:
@@ -77,4 +80,4 @@ def prepare(store: Store, options: Options, now: int) -> Report:
     until = min((t for t in (options.until, as_of) if t is not None), default=None)
     tz = timefmt.zone(options.tz or board.starting_plan().timezone)
     return Report(store, board, Clockface(tz), Span(options.since, until), as_of,
-                  as_of if as_of is not None else now, now)
+                  as_of if as_of is not None else now, now, rehearsed=options.rehearsed)

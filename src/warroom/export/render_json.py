@@ -92,6 +92,7 @@ def _facts(facts: Facts) -> dict:
         "go_decision": go["id"] if go else None,
         "stop_decisions": [d["id"] for d in facts.stops],
         "forecast": facts.forecast.as_json(),
+        "rehearsal": facts.rehearsal,
         "passed": {k.removeprefix(PASSED): int(v) for k, v in facts.board.meta.items() if k.startswith(PASSED)},
         "no_go_signoffs": [s["id"] for s in facts.no_go_signoffs],
         "steps": facts.counts,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..domain.clockface import Clockface
 from ..domain.kinds import StepStatus
 from ..domain.numbers import format_number
+from ..domain.reducer import PASSED
 from ..domain.timefmt import duration
 from ..store.journal import show_head
 from ..store.reader import Span
@@ -39,7 +40,7 @@ def document(report: Report) -> Iterator[Block]:
     yield Heading(f"Go-live report: {report.board.meta['name']}", 1)
     if report.problems:
         yield broken_journal(report)
-    for part in (header, summary, chart, retrospective, runbook, gates, incidents, decisions,
+    for part in (header, summary, chart, retrospective, runbook, rollback, gates, incidents, decisions,
                  risks, communications, roles, listings.notes, listings.timeline):
         yield from part(report)
 
@@ -109,6 +110,43 @@ def retrospective(report: Report) -> Iterator[Block]:
     yield Bullets(prompts(report.facts, report.face))
     yield Heading("Notes tagged retro", 3)
     yield listings.retro_notes()
+
+
+def rollback(report: Report) -> Iterator[Block]:
+    """Whether a rollback could still be decided at the horizon, and the day against its
+    rehearsal."""
+    facts, face = report.facts, report.face
+    f = facts.forecast
+    passed = {k.removeprefix(PASSED): int(v) for k, v in report.board.meta.items() if k.startswith(PASSED)}
+    ponr = f.point_of_no_return
+    yield Heading("Can we still roll back?", anchor="rollback")
+    yield Pairs([
+        ("Projected finish", f"{face.at(f.finish)} (critical path: {', '.join(f.critical_path)})"
+         if f.finish is not None else "nothing left to run"),
+        ("Backout", f"{duration(f.backout_ms)}, ending {face.at(f.backout_end)}"
+         + (" (rolling back)" if f.backing_out else " if decided at the horizon")),
+        ("Change window ends", face.at(f.window_end) if f.window_end is not None else "the plan sets none"),
+        ("Rollback deadline", face.at(f.rollback_deadline) if f.rollback_deadline is not None else "none"),
+        ("Rollback deadline passed", face.at(passed["rollback_deadline"]) if "rollback_deadline" in passed
+         else "no"),
+        ("Point of no return", f"{ponr['step']}, passed {face.at(ponr['passed_at'])}" if ponr and ponr["passed_at"]
+         else f"{ponr['step']}, not passed" if ponr else "the plan marks none"),
+    ])
+    if facts.rehearsed is not None:
+        yield Heading("Rehearsal vs live", 3)
+        yield Table(["Step", "Planned", "Rehearsed", "Live", "Live vs rehearsal"],
+                    [(f"{r['step']}: {r['title']}", duration(r["planned"]), _ms(r["rehearsed"]), _ms(r["live"]),
+                      _drift(r["drift"])) for r in facts.rehearsal] or [("none timed", "", "", "", "")])
+
+
+def _ms(ms: int | None) -> str:
+    return duration(ms) if ms is not None else ""
+
+
+def _drift(ms: int | None) -> Text:
+    if ms is None:
+        return ""
+    return Mark(f"+{duration(ms)}", "bad") if ms > 60_000 else f"-{duration(-ms)}" if ms < 0 else "as rehearsed"
 
 
 UNPLANNED = " (unplanned: added on the day)"

@@ -74,15 +74,27 @@ def _prepare(store: Store, options: Options, now: int, verification: Verificatio
 
 
 def write_report(store, fmt: str, out: Path | None, *, force: bool = False, tz: str | None = None,
-                 moments: dict | None = None) -> None:
-    """The report in one format, to `out` (refused if it exists, unless force) or stdout."""
+                 moments: dict | None = None, rehearsal: Path | None = None) -> None:
+    """The report in one format, to `out` (refused if it exists, unless force) or stdout;
+    with `rehearsal`, a war room file whose timings the day is compared with."""
     from .read import Options
 
     if out is not None:
         _check_out(out, force)
-    options = Options(fmt=fmt, tz=tz, **_moments(store, tz, moments or {}))
+    rehearsed = _rehearsed(rehearsal, store.operator) if rehearsal is not None else None
+    options = Options(fmt=fmt, tz=tz, rehearsed=rehearsed, **_moments(store, tz, moments or {}))
     with _destination(out, force) as stream:
         export(store, stream, options, rewritable=out is not None)
+
+
+def _rehearsed(path: Path, operator: str) -> dict[str, int]:
+    """How long each step took in the rehearsal's war room file (read, never written)."""
+    from ..store.queries import measured_durations
+
+    with Store(path, operator, readonly=True) as rehearsal:
+        if "golive" not in rehearsal.meta():
+            raise ValueError(f"{path}: holds no war room (warroom init)")
+        return measured_durations(rehearsal)
 
 
 def _check_out(out: Path, force: bool) -> None:

@@ -50,3 +50,11 @@ def status_as_of(store: Store, t_ms: int) -> dict[str, Any]:
 
 def event_count(store: Store) -> int:
     return _scalar(store, "SELECT COUNT(*) FROM events")
+
+
+def measured_durations(store: Store) -> dict[str, int]:
+    """How long each step done took (ms), from its start to its end: a rehearsal's timings,
+    or a live day's for the next plan."""
+    return {r["id"]: r["ended_at"] - r["started_at"] for r in store.query(
+        "SELECT id, started_at, ended_at FROM steps WHERE status = 'done' AND started_at IS NOT NULL"
+        " AND ended_at IS NOT NULL AND ended_at >= started_at")}
