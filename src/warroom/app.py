@@ -205,11 +205,15 @@ class WarRoomApp(App[None]):
             self._apply(message.delta)
 
     def _apply(self, delta: views.Delta) -> None:
+        invoked = [] if delta.initial else views.newly_invoked(self.room, delta)
         self.room.apply(delta)
         if delta.initial:
             self.tz = timefmt.zone(self.room.meta("timezone", "UTC"))
             self.freeze_heap()
         self.room_changed.publish(delta)
+        if invoked:
+            self.tell("Called up by the rollback, for their owners: "
+                      + "; ".join(f"{s['title']} ({s['owner']})" for s in invoked), "warning")
 
     def checkpoint(self) -> None:
         """Fold the WAL back into the file and truncate it, so that it does not grow all day."""

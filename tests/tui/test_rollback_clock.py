@@ -19,7 +19,7 @@ from warroom.store.db import connect
 from warroom.store.store import Store
 
 from ..store.test_time_order import T, export_json
-from .helpers import ready, rows
+from .helpers import ready, rows, until
 
 PLAN = Path(__file__).parents[1] / "fixtures" / "rollback.yaml"
 UTC = timefmt.zone("UTC")
@@ -122,3 +122,19 @@ async def test_the_deadline_and_the_point_of_no_return_are_recorded_once_each(un
         "rollback_deadline": T("2026-11-30T11:40")}
     assert export_json(under_way)["facts"]["passed"] == {
         "rollback_deadline": T("2026-11-30T11:40"), "point_of_no_return": T("2026-11-30T11:50")}
+
+
+async def test_a_rollback_decided_elsewhere_calls_up_its_steps_on_every_console(under_way):
+    app = WarRoomApp(under_way, "Bob", now_ms=lambda: T("2026-11-30T10:05"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        with Store(under_way, "Ann") as store:  # another process, as far as the console knows
+            commands.decide(store, "rollback", "Ann", "payments fail", at=T("2026-11-30T10:00"))
+        await until(pilot, lambda: app.room.tables["steps"]["announce-rb"]["invoked"] == 1)
+        await ready(pilot)
+        told = [n.message for n in app._notifications]
+        assert any(m.startswith("Called up by the rollback, for their owners: Announce the rollback (rm); "
+                                "Redeploy v1 (ops); Verify v1 (ops)") for m in told), told
+        await pilot.press("2")
+        await ready(pilot)
+        assert app.screen.table.get_row("redeploy-old")[0].plain == "· pending"

@@ -275,6 +275,13 @@ def rollback_clock(room: Room, now: int, tz: ZoneInfo) -> RollbackClock | None:
                          "red" if left <= RED_MS else "amber" if left <= AMBER_MS else "ok")
 
 
+def newly_invoked(room: Room, delta: Delta) -> list[dict[str, Any]]:
+    """The contingency steps a delta calls up (a rollback decision): they are the owners' work now."""
+    before = room.tables["steps"]
+    return sorted((row for row in delta.rows.get("steps", []) if row.get("invoked") and row.get("status") == "pending"
+                   and not before.get(row["id"], {}).get("invoked")), key=lambda row: row["position"])
+
+
 def passed_moments(room: Room, now: int) -> list[dict[str, Any]]:
     """The moments the forecast has passed and the journal does not hold yet: the point of no
     return (when its step was done), the rollback deadline (a backout decided from then on
