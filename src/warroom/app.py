@@ -393,6 +393,8 @@ class WarRoomApp(App[None]):
         flags = Text(no_wrap=True, end="")
         if store.readonly:
             flags.append(" READ-ONLY ", "bold black on yellow")
+        if room.meta("rehearsal"):
+            flags.append(" REHEARSAL ", "bold black on cyan")
         if room.meta("hold"):
             flags.append_text(safe(f" ON HOLD: {room.meta('hold')} ", "bold white on red", limit=max(16, width // 3)))
         return self._fit(alarm, core, extra, flags, width)

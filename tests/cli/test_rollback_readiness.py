@@ -15,7 +15,7 @@ from warroom.plan import load_plan
 from warroom.store import commands
 from warroom.store.store import Store
 
-from ..store.test_time_order import MIN, T, export_json, one
+from ..store.test_time_order import MIN, T, export_json, one, rows
 from .test_corrections import Room
 
 PLAN = Path(__file__).parents[1] / "fixtures" / "rollback.yaml"
@@ -233,3 +233,16 @@ def test_the_report_compares_the_day_with_its_rehearsal_and_forecasts_from_it(rb
     assert "| schema: Migrate the schema | 20m | 35m | 25m | -10m |" in report
     missing = rb.run("export", "--rehearsal", str(tmp_path / "none.db"))
     assert missing.exit_code == 2 and "none.db" in missing.stderr
+
+
+def test_a_rehearsal_marks_every_message_test_and_counts_none_as_sent(tmp_path):
+    room = Room(tmp_path / "rehearsal.db")
+    created = room.run("init", str(PLAN), "--rehearsal", "--at", "2026-11-28T09:00")
+    assert created.exit_code == 0 and created.output.startswith("created a rehearsal 'Rollback go-live'")
+    room.ok("comm", "log", "team", "Deploy started", "--at", "2026-11-30T09:31")
+    room.ok("comm", "log", "team", "[TEST] already marked", "--at", "2026-11-30T09:32")
+    texts = [r["text"] for r in rows(room.path, "SELECT text FROM messages ORDER BY id")]
+    assert texts == ["[TEST] Deploy started", "[TEST] already marked"]
+    report = room.run("export").output
+    assert "a rehearsal: every message is marked \\[TEST\\], none was sent to an audience" in report
+    assert "| War-room team | chat | 0 (2 TEST) |" in report

@@ -79,6 +79,7 @@ async def test_the_overview_shows_the_clock_and_the_runbook_marks_the_critical_p
         await ready(pilot)
         panel = str(app.screen.query_one("#overview-decision", Static).render())
         assert "decide rollback by 11:40 · 10m left" in panel
+        assert "REHEARSAL" not in app.header(app.now(), 80).plain  # a live day
         await pilot.press("2")
         await ready(pilot)
         table = app.screen.table
@@ -138,3 +139,13 @@ async def test_a_rollback_decided_elsewhere_calls_up_its_steps_on_every_console(
         await pilot.press("2")
         await ready(pilot)
         assert app.screen.table.get_row("redeploy-old")[0].plain == "· pending"
+
+
+async def test_a_rehearsal_says_so_in_the_top_bar(tmp_path):
+    path = tmp_path / "rehearsal.db"
+    with Store.create(path, "Ann") as store:
+        commands.init(store, load_plan(PLAN), at=T("2026-11-28T09:00"), rehearsal=True)
+    app = WarRoomApp(path, "Ann", now_ms=lambda: T("2026-11-30T10:00"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert " REHEARSAL " in app.header(app.now(), 80).plain

@@ -31,10 +31,12 @@ from .base import Context, guarded, json_option, moment, say, say_json
               "twice to replace one that others have open (their consoles stop recording).")
 @click.option("--at", "at", metavar="TIME",
               help="When the plan took effect: its people hold their roles from then (default: the plan's start).")
+@click.option("--rehearsal", is_flag=True,
+              help="A rehearsal: every message is marked [TEST] and none counts as sent to an audience.")
 @json_option
 @click.pass_obj
 @guarded
-def init(ctx: Context, plan: Path | None, demo: bool, force: int, at: str | None) -> None:
+def init(ctx: Context, plan: Path | None, demo: bool, force: int, at: str | None, rehearsal: bool) -> None:
     """Create a war room file from a plan."""
     if (plan is not None) == demo:
         raise click.UsageError("give a PLAN file or --demo (one of them)")
@@ -43,12 +45,13 @@ def init(ctx: Context, plan: Path | None, demo: bool, force: int, at: str | None
     when = moment(at, timefmt.zone(loaded.timezone), earliest) if at else None
     aside = make_room(ctx.db, force)
     with new_room(ctx.db), Store.create(ctx.db, ctx.operator) as store:
-        result = commands.init(store, loaded, at=when)
+        result = commands.init(store, loaded, at=when, rehearsal=rehearsal)
     if ctx.as_json:
         say_json(result | {"db": str(ctx.db), "kept_aside": aside})
     else:
-        say(f"created war room {loaded.name!r} in {ctx.db}: {len(loaded.steps)} steps, "
-                   f"{len(loaded.roles)} roles, {len(loaded.risks)} risks")
+        what = "a rehearsal" if rehearsal else "war room"
+        say(f"created {what} {loaded.name!r} in {ctx.db}: {len(loaded.steps)} steps, "
+            f"{len(loaded.roles)} roles, {len(loaded.risks)} risks")
         if aside:
             say(f"the previous file was kept as {aside}")
 

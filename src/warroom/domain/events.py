@@ -13,7 +13,7 @@ from typing import Any
 
 # action -> (entity, payload keys): the one list of what the journal may hold
 ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "init": ("warroom", ("name", "timezone", "golive", "plan", "steps", "roles", "holders_from")),
+    "init": ("warroom", ("name", "timezone", "golive", "plan", "steps", "roles", "holders_from", "rehearsal")),
     **{f"step.{a}": ("step", ("note", "force"))
        for a in ("start", "skip", "block", "unblock", "reopen")},
     **{f"step.{a}": ("step", ("note", "force", "target")) for a in ("done", "fail")},

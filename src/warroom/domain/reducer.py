@@ -513,7 +513,7 @@ def initial(plan: PlanLike, init: Event) -> Board:
     people = list(plan.people)
     board = Board(
         meta={"name": plan.name, "timezone": plan.timezone, "golive": str(plan.golive), "hold": "",
-              **_window_meta(plan)},
+              **_window_meta(plan), **({"rehearsal": "1"} if p.get("rehearsal") else {})},
         roles={r.key: {"key": r.key, "position": i, "title": r.title, "responsibilities": r.responsibilities,
                        "may_decide_rollback": int(r.may_decide_rollback)} for i, r in enumerate(plan.roles)},
         steps={s.id: _step_row(s, i) for i, s in enumerate(plan.steps)},

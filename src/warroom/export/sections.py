@@ -60,7 +60,10 @@ def header(report: Report) -> Iterator[Block]:
     journal = (Mark(f"{events}; BROKEN: {len(report.problems)} problem(s)", "bad") if report.problems
                else f"{events}; hash chain and file integrity verified")
     as_of = "as of --as-of" if report.as_of is not None else "at the time of export"
+    rehearsal = [("Rehearsal", Mark("a rehearsal: every message is marked [TEST], none was sent to an audience",
+                                    "warn"))] if report.board.meta.get("rehearsal") else []
     yield Pairs([
+        *rehearsal,
         ("Times", f"{face.zone_name}, with UTC in brackets"),
         ("Board and figures", f"{face.at(report.horizon)} ({as_of})"),
         ("Listings", "the whole journal" if span == Span() else window),
@@ -94,7 +97,7 @@ def summary(report: Report) -> Iterator[Block]:
     yield Bullets(_stops(facts, face) or ["None."])
     yield Heading("Updates per audience against the planned cadence", 3)
     yield Table(["Audience", "Channel", "Sent", "Owed by cadence", "Late", "Latest by", "Drafts not sent"],
-                [_audience_row(a) for a in facts.audiences])
+                [_audience_row(a, bool(report.board.meta.get("rehearsal"))) for a in facts.audiences])
     yield Heading("KPIs", 3)
     yield Table(["KPI", "Baseline", "Target", "Last reading", "Met", "Readings (lowest to highest)"],
                 [_kpi_row(k, face) for k in facts.kpis])
@@ -318,9 +321,10 @@ def _status(s: StepFacts, face: Clockface) -> Text:
     return Mark(text, tone) if tone else text
 
 
-def _audience_row(a: AudienceFacts) -> tuple:
+def _audience_row(a: AudienceFacts, rehearsal: bool) -> tuple:
     worst = max((d.late_by for d in a.late), default=0)
-    return (a.audience["title"], a.audience["channel"], str(a.sent), str(len(a.dues)),
+    return (a.audience["title"], a.audience["channel"], f"0 ({a.sent} TEST)" if rehearsal else str(a.sent),
+            str(len(a.dues)),
             Mark(str(len(a.late)), "bad") if a.late else "0", duration(worst) if worst else "",
             str(a.unsent_drafts or ""))
 

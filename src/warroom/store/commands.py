@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 OPENING = ("incident.open", "risk.trigger")
 
 
-def init(store: Store, plan: Plan, at: int | None = None) -> Answer:
+TEST_MARK = "[TEST] "  # on every message of a rehearsal: pasted anywhere, it says so
+
+
+def init(store: Store, plan: Plan, at: int | None = None, rehearsal: bool = False) -> Answer:
     def body(tx: Tx) -> Change:
         if tx.one("SELECT 1 AS x FROM events LIMIT 1"):
             raise RuleError(f"{store.path} already holds a war room")
@@ -41,6 +44,8 @@ def init(store: Store, plan: Plan, at: int | None = None) -> Answer:
         payload = {"name": plan.name, "timezone": plan.timezone, "golive": plan.golive,
                    "plan": plan.source, "steps": len(plan.steps), "roles": len(plan.roles),
                    "holders_from": tx.happened_at if at is not None else min(start, tx.happened_at)}
+        if rehearsal:
+            payload["rehearsal"] = True
         return Change("init", "warroom", None, payload, lambda board: {"name": plan.name},
                       start=lambda event: initial(plan, event))
     return store.write(body, at)
@@ -213,6 +218,8 @@ def log_message(store: Store, audience: str, text: str, channel: str | None = No
     def body(tx: Tx) -> Change:
         row = _get(tx, "audiences", "key", audience, "audience")
         payload = new.model_dump() | {"channel": new.channel or row["channel"], "id": tx.rev}
+        if tx.one("SELECT 1 AS x FROM meta WHERE key = 'rehearsal'") and not new.text.startswith(TEST_MARK):
+            payload["text"] = TEST_MARK + new.text
         return Change(f"comm.{new.status}", "message", str(tx.rev), payload, lambda board: {"message": tx.rev})
     return store.write(body, at)
 
