@@ -52,3 +52,13 @@ def test_the_probe_sees_textual_where_it_is(module):
     """The check above would pass vacuously if the probe could not see Textual at all."""
     out = subprocess.run([sys.executable, "-c", PROBE, module], capture_output=True, text=True, check=True).stdout
     assert "rich" in out
+
+
+@pytest.mark.parametrize("module", ["warroom.cli", "warroom.app"])
+def test_the_command_line_and_the_console_start_without_pydantic_or_yaml(module):
+    """They load when a command reads a plan or validates typed input: a script's `warroom
+    step done` and a console's first frame do not wait for them (bench/startup.py)."""
+    probe = ("import importlib, sys; importlib.import_module(sys.argv[1]); "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'yaml', 'sqlite_utils'}))")
+    out = subprocess.run([sys.executable, "-c", probe, module], capture_output=True, text=True, check=True).stdout
+    assert out == "[]\n"

@@ -13,9 +13,6 @@ import click
 
 from ..domain import timefmt
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, one_line
-from ..plan import PlanError, load_plan
-from ..plan.loader import load_demo_plan, load_plan_text
-from ..plan.retime import retimed
 from ..store import commands, journal, queries
 from ..store.db import integrity_lines, is_damage, new_room
 from ..store.files import StoreError
@@ -40,6 +37,8 @@ def init(ctx: Context, plan: Path | None, demo: bool, force: int, at: str | None
     """Create a war room file from a plan."""
     if (plan is not None) == demo:
         raise click.UsageError("give a PLAN file or --demo (one of them)")
+    from ..plan.loader import load_demo_plan  # pydantic and YAML load only for the commands that read a plan
+
     loaded = _load_or_exit(plan) if plan is not None else load_demo_plan()
     earliest = min((s.planned_start for s in loaded.steps), default=None)
     when = moment(at, timefmt.zone(loaded.timezone), earliest) if at else None
@@ -73,6 +72,8 @@ def make_room(db: Path, force: int) -> str | None:
 
 
 def _load_or_exit(path: Path):
+    from ..plan import PlanError, load_plan
+
     try:
         return load_plan(path)
     except PlanError as exc:
@@ -92,6 +93,8 @@ def plan() -> None:
 @click.pass_obj
 def plan_check(ctx: Context, path: Path) -> None:
     """Check a plan file; list every problem as file:line:column: field: message."""
+    from ..plan import PlanError, load_plan
+
     try:
         loaded = load_plan(path)
     except PlanError as exc:
@@ -121,6 +124,9 @@ def plan_check(ctx: Context, path: Path) -> None:
 @guarded
 def plan_retime(ctx: Context, path: Path, room: Path, out: Path | None) -> None:
     """Write a plan back with the durations a war room measured (comments and order kept)."""
+    from ..plan.loader import load_plan_text
+    from ..plan.retime import retimed
+
     loaded = _load_or_exit(path)
     with Store(room, ctx.operator, readonly=True) as store:
         measured = queries.measured_durations(store)
