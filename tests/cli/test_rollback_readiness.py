@@ -246,3 +246,22 @@ def test_a_rehearsal_marks_every_message_test_and_counts_none_as_sent(tmp_path):
     report = room.run("export").output
     assert "a rehearsal: every message is marked \\[TEST\\], none was sent to an audience" in report
     assert "| War-room team | chat | 0 (2 TEST) |" in report
+
+
+def test_an_attached_rehearsal_is_what_the_live_forecast_expects_until_retracted(rb, tmp_path):
+    rehearsal = Room(tmp_path / "rehearsal.db")
+    with Store.create(rehearsal.path, "Ann") as store:
+        commands.init(store, load_plan(PLAN), at=T("2026-11-28T09:00"))
+    rehearse(rehearsal, {"schema": 35, "deploy": 20, "cutover": 10, "smoke": 40})
+    rb.ok("step", "start", "schema", "--at", "2026-11-30T09:30", who="Bob")
+    rb.ok("step", "done", "schema", "--at", "2026-11-30T09:55", who="Bob")
+    attached = rb.ok("rehearsal", "attach", str(rehearsal.path), "--at", "2026-11-30T09:40")
+    assert attached["steps"] == 4
+    assert status(rb, "--as-of", "2026-11-30T09:55")["forecast"]["finish"] == T("2026-11-30T11:10")  # as rehearsed
+    assert status(rb, "--as-of", "2026-11-30T09:35")["forecast"]["finish"] != T("2026-11-30T11:10")  # not yet then
+    rb.ok("retract", str(attached["event"]), "--why", "the wrong rehearsal")
+    assert status(rb, "--as-of", "2026-11-30T09:55")["forecast"]["finish"] == T("2026-11-30T10:50")  # as planned
+    untimed = tmp_path / "untimed.db"
+    with Store.create(untimed, "Ann") as store:
+        commands.init(store, load_plan(PLAN))
+    assert "no step of it was done" in rb.refused("rehearsal", "attach", str(untimed))

@@ -149,3 +149,25 @@ async def test_a_rehearsal_says_so_in_the_top_bar(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert " REHEARSAL " in app.header(app.now(), 80).plain
+
+
+async def test_R_on_the_runbook_attaches_a_rehearsal_and_its_timings_show(under_way, tmp_path):
+    rehearsal = tmp_path / "r.db"
+    with Store.create(rehearsal, "Ann") as store:
+        commands.init(store, load_plan(PLAN), at=T("2026-11-28T09:00"))
+        commands.step(store, "start", "schema", at=T("2026-11-30T09:30"))
+        commands.step(store, "done", "schema", at=T("2026-11-30T10:05"))
+    app = WarRoomApp(under_way, "Ann", now_ms=lambda: T("2026-11-30T10:00"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("2", "R")
+        await pilot.press(*str(rehearsal))
+        await pilot.press("enter")
+        await until(pilot, lambda: app.room.meta("rehearsal_file") == str(rehearsal))
+        await ready(pilot)
+        app.screen.table.move_cursor(row=app.screen.table.get_row_index("schema"))
+        await ready(pilot)
+        details = str(app.screen.query_one("#runbook-detail-text", Static).render())
+        assert "rehearsed in 35m" in details
+    assert rows(under_way, "SELECT operator, entity_id FROM events WHERE action = 'rehearsal.attach'") == [
+        ("Ann", "r.db")]

@@ -2,6 +2,8 @@
 hand-overs, messages, KPI readings, notes, and corrections of the record itself."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..domain.kinds import DecisionKind, IncidentStatus, Phase, Verdict
@@ -191,4 +193,16 @@ def note(store: Store, at, text: str, tags: tuple[str, ...]) -> dict:
     return commands.note(store, text, tags, at=at)
 
 
-COMMANDS = (step, signoff, incident, correct, retract, risk, decide, assign, comm, kpi, note)
+@click.group()
+def rehearsal() -> None:
+    """Rehearsals: their timings for the live forecast."""
+
+
+@write_command("attach", rehearsal)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def rehearsal_attach(store: Store, at, file: Path) -> dict:
+    """Attach a rehearsal's war room file: the forecast expects each step to take what it took there."""
+    return commands.attach_rehearsal(store, file, at=at)
+
+
+COMMANDS = (step, signoff, incident, correct, retract, risk, decide, assign, comm, kpi, note, rehearsal)

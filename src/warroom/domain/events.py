@@ -28,6 +28,8 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "role.assign": ("role", ("role", "person", "contact")),
     # computed, not typed: the moment the rollback deadline or the point of no return was passed
     "forecast.passed": ("forecast", ("step", "backout_minutes", "window_end")),
+    # a rehearsal's timings (step -> ms), so that the forecast expects what it measured
+    "rehearsal.attach": ("rehearsal", ("file", "durations")),
     "comm.sent": ("message", ("id", "audience", "text", "channel", "status")),
     "comm.draft": ("message", ("id", "audience", "text", "channel", "status")),
     "comm.send": ("message", ("id", "audience", "channel")),

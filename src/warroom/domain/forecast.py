@@ -119,12 +119,15 @@ def forecast(steps: Sequence[Step], now: int, *, rollback: Sequence[str] = (), w
 
 def of_room(steps: Sequence[Step], meta: Mapping[str, str], decisions: Iterable[Mapping[str, Any]], now: int,
             rehearsed: Mapping[str, int] | None = None) -> Forecast:
-    """The forecast of a war room: its change window and rollback runbook are in `meta`, and
-    a rollback decision, once recorded, turns it into the tracking of the backout."""
+    """The forecast of a war room: its change window, rollback runbook and attached rehearsal
+    are in `meta` (`rehearsed` given instead, for an export against another rehearsal), and a
+    rollback decision, once recorded, turns it into the tracking of the backout."""
     rollbacks = [d["happened_at"] for d in decisions if d["kind"] == DecisionKind.ROLLBACK]
+    attached = json.loads(meta.get("rehearsed") or "{}")  # a rehearsal attached to the war room
     return forecast(steps, now, rollback=json.loads(meta.get("rollback") or "[]"),
                     window_end=int(meta["window_end"]) if meta.get("window_end") else None,
-                    rehearsed=rehearsed, rollback_at=max(rollbacks, default=None))
+                    rehearsed=rehearsed if rehearsed is not None else attached,
+                    rollback_at=max(rollbacks, default=None))
 
 
 def in_play(step: Step) -> bool:

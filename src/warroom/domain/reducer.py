@@ -423,6 +423,9 @@ class Board:
             raise AlreadyPassed(f"the {e.subject.replace('_', ' ')} was already recorded as passed")
         self.meta.setdefault(key, str(e.happened_at))
 
+    def _attach_rehearsal(self, e: Event, p: Payload, check: bool) -> None:
+        self.meta.update(rehearsed=json.dumps(p["durations"], sort_keys=True), rehearsal_file=p["file"])
+
     # -- logs ----------------------------------------------------------------------------
     def _message(self, e: Event, p: Payload, check: bool) -> None:
         sent = p["status"] == MessageStatus.SENT
@@ -500,8 +503,10 @@ _HANDLERS: dict[str, Callable[[Board, Event, Payload, bool], None]] = {
     "decision": Board._decide, "role.assign": Board._assign,
     "comm.sent": Board._message, "comm.draft": Board._message, "comm.send": Board._send,
     "kpi.record": Board._kpi, "note": Board._note, "forecast.passed": Board._passed,
+    "rehearsal.attach": Board._attach_rehearsal,
 }
 PASSED = "passed:"  # meta keys: when the rollback deadline and the point of no return were passed
+FOLDED_META = ("hold", "rehearsed", "rehearsal_file")  # with PASSED keys: the meta the runbook's facts make
 
 
 # -- the war room before its first fact ----------------------------------------------------

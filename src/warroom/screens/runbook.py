@@ -2,6 +2,8 @@
 gate, and read a step's instructions, dependencies and history."""
 from __future__ import annotations
 
+import json
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -44,6 +46,7 @@ class RunbookScreen(WarScreen):
         Binding("F", "reasoned('force')", "Force start"),
         Binding("g", "signoff", "Sign gate"),
         Binding("o", "reasoned('reopen')", "Reopen"),
+        Binding("R", "attach_rehearsal", "Attach rehearsal"),
     ]
 
     def body(self) -> ComposeResult:
@@ -161,6 +164,9 @@ class RunbookScreen(WarScreen):
         text.append_text(safe(f"{step['id']} · {step['kind']} · {step['phase']} · owner {step['owner']}"
                               + (" · CRITICAL" if step["critical"] else "")
                               + (" · UNPLANNED: added on the day" if step["unplanned"] else ""), "dim"))
+        rehearsed = json.loads(self.console.room.meta("rehearsed") or "{}").get(step["id"])
+        if rehearsed is not None:
+            text.append(f"\nrehearsed in {duration(rehearsed)}")
         if step["contingency"]:
             text.append("\nruns only if needed: " + ("invoked" if step["invoked"] else "on standby")
                         + f", lasts {duration(step['planned_duration'] * 1000)}")
@@ -225,6 +231,14 @@ class RunbookScreen(WarScreen):
         self.console.form(title, [Field("note", REASONED[action])],
                           lambda v, done: self.console.write(commands.step, command, step["id"], note=v["note"],
                                                              force=action == "force", then=done))
+
+    def action_attach_rehearsal(self) -> None:
+        """The forecast then expects each step to take what it took in that rehearsal."""
+        attached = self.console.room.meta("rehearsal_file")
+        self.console.form("Attach a rehearsal's timings to the forecast", [
+            Field("file", "The rehearsal's war room file" + (f" (attached now: {attached})" if attached else ""),
+                  placeholder="rehearsal.db"),
+        ], lambda v, done: self.console.write(commands.attach_rehearsal, v["file"], then=done))
 
     def action_signoff(self) -> None:
         step = self._step_or_warn()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..domain import timefmt
@@ -24,7 +25,7 @@ from ..domain.kinds import (
 )
 from ..domain.reducer import PASSED, AlreadyPassed, Board, initial
 from ..domain.rules import STEP_ACTIONS, RuleError
-from . import reader
+from . import queries, reader
 from .store import Answer, Change, Store, Tx
 
 if TYPE_CHECKING:
@@ -347,3 +348,20 @@ def mark_passed(store: Store, what: str, at: int, step: str | None = None, backo
         return store.write(body, at)
     except AlreadyPassed:
         return None
+
+
+def attach_rehearsal(store: Store, path: str | Path, at: int | None = None) -> Answer:
+    """Attach a rehearsal's timings (read from its war room file): the forecast then expects
+    each step to take what it took there."""
+    rehearsal = Path(path)
+    with Store(rehearsal, store.operator, readonly=True) as other:
+        if "golive" not in other.meta():
+            raise ValueError(f"{rehearsal}: holds no war room (warroom init)")
+        durations = queries.measured_durations(other)
+    if not durations:
+        raise ValueError(f"{rehearsal}: no step of it was done: it has no timings to attach")
+
+    def body(tx: Tx) -> Change:
+        return Change("rehearsal.attach", "rehearsal", rehearsal.name, {"file": str(rehearsal), "durations": durations},
+                      lambda board: {"rehearsal": str(rehearsal), "steps": len(durations)})
+    return store.write(body, at)

@@ -16,11 +16,20 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..domain.events import ACTIONS, CORRECTIONS, LOGS, Event, target_of
-from ..domain.reducer import PASSED, WATCHED_RISK, Board, JournalError, StateRow, incident_number, pending_step
+from ..domain.reducer import (
+    FOLDED_META,
+    PASSED,
+    WATCHED_RISK,
+    Board,
+    JournalError,
+    StateRow,
+    incident_number,
+    pending_step,
+)
 from . import reader
 from .schema import JSON_COLUMNS
 
-RUNBOOK_ENTITIES = ("step", "decision", "role", "forecast")
+RUNBOOK_ENTITIES = ("step", "decision", "role", "forecast", "rehearsal")
 KEYS = {"meta": "key", "roles": "key", "steps": "id", "risks": "id", "audiences": "key", "kpis": "key",
         "assignments": "id", "signoffs": "id", "incidents": "number", "incident_updates": "id",
         "decisions": "id", "messages": "id", "kpi_readings": "id", "notes": "id", "effects": "event"}
@@ -188,7 +197,7 @@ def base(conn: sqlite3.Connection, scope: Scope) -> Board:
     ones the scope's events read (the runbook's steps and roles, the risks their triggers
     move); audiences and KPIs are only checked to exist, by the commands."""
     runbook, risks = scope.runbook, bool(scope.risks or scope.incidents)
-    meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta") if not k.startswith(PASSED)} if runbook else {}
+    meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta") if not _folded(k)} if runbook else {}
     meta["hold"] = ""
     return Board(
         meta=meta,
@@ -212,6 +221,11 @@ def stored_rows(conn: sqlite3.Connection, table: str, where: str = "1",
     return rows
 
 
+def _folded(meta_key: str) -> bool:
+    """A meta key the runbook's facts make, rather than the plan."""
+    return meta_key in FOLDED_META or meta_key.startswith(PASSED)
+
+
 def _keyed(conn: sqlite3.Connection, table: str, where: str = "1") -> dict[str, StateRow]:
     """A table keyed by text (roles, steps, risks), by its key (the steps the plan made: those
     added on the day are made again by their events)."""
@@ -224,8 +238,8 @@ def owned(board: Board, scope: Scope) -> dict[str, Part]:
     parts: dict[str, Part] = {}
     if scope.runbook:
         parts["steps"] = ("1", (), list(board.steps.values()))
-        parts["meta"] = (f"key = 'hold' OR key LIKE '{PASSED}%'", (),
-                         [{"key": k, "value": v} for k, v in board.meta.items() if k == "hold" or k.startswith(PASSED)])
+        parts["meta"] = (f"key IN {FOLDED_META} OR key LIKE '{PASSED}%'", (),
+                         [{"key": k, "value": v} for k, v in board.meta.items() if _folded(k)])
         for table in ("assignments", "signoffs", "decisions"):
             parts[table] = ("1", (), list(getattr(board, table).values()))
     if scope.risks:
