@@ -193,14 +193,19 @@ def demo_plan(golive: int) -> Plan:
     return load_demo_plan().moved_to(golive)
 
 
-def create_demo(path: str | Path, operator: str, now: int | None = None, minute: int = 170) -> None:
-    """A demo war room whose clock stands at H+`minute` now, with the day replayed up to then."""
+def create_demo(path: str | Path, operator: str, now: int | None = None, minute: int = 170,
+                rehearsal: str | Path | None = None) -> None:
+    """A demo war room whose clock stands at H+`minute` now, with the day replayed up to then;
+    with `rehearsal`, the file of its rehearsal a week before, attached to it."""
     now = now if now is not None else timefmt.now_ms()
     golive = (now - minute * MINUTE) // MINUTE * MINUTE
     plan = demo_plan(golive)
     opened = min(plan.golive, *(s.planned_start for s in plan.steps)) - 30 * MINUTE
     with Store.create(path, operator) as store:
         c.init(store, plan, at=min(opened, now))  # the war room opened before its first step
+        if rehearsal is not None:
+            create_rehearsal(rehearsal, operator, golive - 7 * 24 * 60 * MINUTE)
+            c.attach_rehearsal(store, rehearsal, at=min(opened, now) + MINUTE)
     recorders: dict[str, Store] = {}
     try:
         for at, who, command in DAY:
@@ -211,3 +216,33 @@ def create_demo(path: str | Path, operator: str, now: int | None = None, minute:
     finally:
         for recorder in recorders.values():
             recorder.close()
+
+
+# how long each step of the day took in the rehearsal, against its plan (the rest: as planned)
+REHEARSED = {"db-migration": 1.6, "deploy-services": 1.3, "smoke-tests": 1.2, "ramp-5": 1.0, "ramp-25": 0.9,
+             "rb-redeploy-v411": 1.4, "rb-verify": 0.8}
+
+
+def create_rehearsal(path: str | Path, operator: str, golive: int) -> None:
+    """The demo's rehearsal: the evening run on the pre-production copy a week before (gates
+    not rehearsed), then a rollback practised to the end, each step taking what REHEARSED says."""
+    plan = demo_plan(golive)
+    with Store.create(path, operator) as store:
+        c.init(store, plan, at=golive - 60 * MINUTE, rehearsal=True)
+        ends: dict[str, int] = {}
+        for step in (s for s in plan.steps if s.phase.value == "day" and not s.contingency):
+            start = max([step.planned_start, *(ends.get(d, golive) for d in step.depends_on)])
+            if step.kind.value == "gate":
+                c.step(store, "skip", step.id, note="not rehearsed", at=start)
+                ends[step.id] = start
+                continue
+            ends[step.id] = start + int(step.planned_duration * 1000 * REHEARSED.get(step.id, 1.0))
+            c.step(store, "start", step.id, at=start)
+            c.step(store, "done", step.id, at=ends[step.id])
+        clock = max(ends.values())
+        c.decide(store, "rollback", HELENE, "rehearsal: practise the rollback to the end", force=True, at=clock)
+        for step_id in plan.rollback:
+            step = next(s for s in plan.steps if s.id == step_id)
+            c.step(store, "start", step_id, at=clock)
+            clock += int(step.planned_duration * 1000 * REHEARSED.get(step_id, 1.0))
+            c.step(store, "done", step_id, at=clock)

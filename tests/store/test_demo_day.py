@@ -34,3 +34,21 @@ def test_whole_demo_day_ends_with_the_night_hand_over(tmp_path):
     assert [h["person"] for h in holders] == ["Zoé Lefèvre", "Mateusz Kowalczyk"]
     assert holders[0]["ended_at"] is not None and holders[1]["ended_at"] is None
     assert [d["kind"] for d in decisions] == ["go", "go", "go"]
+
+
+def test_the_demo_has_a_rehearsal_attached_that_practised_the_rollback(tmp_path):
+    path, rehearsal = tmp_path / "demo.db", tmp_path / "demo-rehearsal.db"
+    create_demo(path, "Léo Petitjean", now=NOW, minute=170, rehearsal=rehearsal)
+    with Store(rehearsal, "x") as store:
+        assert store.meta()["rehearsal"] == "1" and store.verify() == []
+        measured = queries.measured_durations(store)
+        rolled_back = store.query("SELECT id FROM steps WHERE contingency = 1 AND status = 'done' ORDER BY position")
+    assert measured["db-migration"] == 32 * MINUTE  # planned 20m, rehearsed 1.6 times as long
+    assert [r["id"] for r in rolled_back] == ["rb-announce", "rb-flag-off", "rb-maintenance-on", "rb-redeploy-v411",
+                                             "rb-verify", "rb-maintenance-off"]
+    with Store(path, "x") as store:
+        assert store.verify() == []
+        forecast = queries.status(store, now=NOW)["forecast"]
+    # the rollback runbook as rehearsed: 5 + 5 + 10 + 35 (25 x 1.4) + 12 (15 x 0.8) + 5 = 72 minutes, but the
+    # migration is undone (20m) once v4.11 is redeployed, 55 minutes in: 75
+    assert forecast["backout_minutes"] == 75 and forecast["critical_path"][0] == "ramp-25"

@@ -21,17 +21,19 @@ LIVE_AT = 170  # minutes after go-live where `warroom demo` opens: the ramp is u
 @guarded
 def demo(click_ctx: click.Context, fresh: bool, minute: int) -> None:
     """Open the console on a demo go-live day that is under way now (./warroom-demo.db
-    unless --db is given)."""
+    unless --db is given), its rehearsal of a week before beside it."""
     from ..demo_day import create_demo
 
     ctx: Context = click_ctx.obj
     if click_ctx.find_root().get_parameter_source("db") is click.core.ParameterSource.DEFAULT:  # warroom --db
         ctx.db = DEMO_DB
     if fresh or not ctx.db.exists():
+        rehearsal = ctx.db.with_name(f"{ctx.db.stem}-rehearsal.db")
         make_room(ctx.db, force=True)
-        with new_room(ctx.db):
-            create_demo(ctx.db, ctx.operator, minute=minute)
-        say(f"created the demo war room in {ctx.db}", err=True)
+        make_room(rehearsal, force=True)
+        with new_room(ctx.db), new_room(rehearsal):
+            create_demo(ctx.db, ctx.operator, minute=minute, rehearsal=rehearsal)
+        say(f"created the demo war room in {ctx.db}, and its rehearsal in {rehearsal}", err=True)
     open_console(ctx)
 
 

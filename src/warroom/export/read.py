@@ -2,6 +2,7 @@
 facts at the horizon, the listings' window, the journal's verification."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,5 +80,7 @@ def prepare(store: Store, options: Options, now: int) -> Report:
     board = journal_board(store.conn, as_of, logs=False)
     until = min((t for t in (options.until, as_of) if t is not None), default=None)
     tz = timefmt.zone(options.tz or board.starting_plan().timezone)
+    attached = json.loads(board.meta["rehearsed"]) if board.meta.get("rehearsed") else None
     return Report(store, board, Clockface(tz), Span(options.since, until), as_of,
-                  as_of if as_of is not None else now, now, rehearsed=options.rehearsed)
+                  as_of if as_of is not None else now, now,
+                  rehearsed=options.rehearsed if options.rehearsed is not None else attached)

@@ -162,7 +162,7 @@ def runbook(report: Report) -> Iterator[Block]:
                  "Status", "Start slip", "End slip"],
                 [(f"{s.step['id']}: {s.step['title']}" + (UNPLANNED if s.step["unplanned"] else ""),
                   s.step["phase"], s.step["owner"],
-                  face.at(s.step["planned_start"]), face.at(s.planned_end), face.at(s.step["started_at"]),
+                  *_planned(s, face), face.at(s.step["started_at"]),
                   face.at(s.step["ended_at"]), _status(s, face), slip(s.start_slip), slip(s.end_slip))
                  for s in report.facts.steps])
 
@@ -304,8 +304,17 @@ def _after(ms: int | None) -> str:
     return f"after {duration(ms)}" if ms is not None else "not yet"
 
 
+def _planned(s: StepFacts, face: Clockface) -> tuple[str, str]:
+    """A contingency step has no time of its own: it runs when invoked."""
+    if s.step["contingency"]:
+        return "if needed", f"lasts {duration(s.step['planned_duration'] * 1000)}"
+    return face.at(s.step["planned_start"]), face.at(s.planned_end)
+
+
 def _status(s: StepFacts, face: Clockface) -> Text:
     status = s.step["status"]
+    if s.step["contingency"] and not s.step["invoked"]:
+        return "standby: runs only if needed, not invoked"
     text = status.replace("_", " ")
     if s.step["reason"]:
         text += f": {s.step['reason']}"
