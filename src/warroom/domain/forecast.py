@@ -24,7 +24,7 @@ class Task(NamedTuple):
 
     key: str
     ms: int
-    after: tuple[str, ...] = ()
+    after: Sequence[str] = ()
     earliest: int = 0
     started: int | None = None
 
@@ -163,7 +163,7 @@ def remaining(steps: Sequence[Step], rehearsed: Mapping[str, int]) -> list[Task]
         if s["status"] in SETTLED or not in_play(s):
             continue
         started = s["started_at"] if s["status"] == StepStatus.IN_PROGRESS else None
-        tasks.append(Task(s["id"], expected_ms(s, rehearsed), tuple(s["depends_on"]), s["planned_start"], started))
+        tasks.append(Task(s["id"], expected_ms(s, rehearsed), s["depends_on"], s["planned_start"], started))
     return tasks
 
 
