@@ -251,7 +251,7 @@ def test_a_rehearsal_marks_every_message_test_and_counts_none_as_sent(tmp_path):
 def test_an_attached_rehearsal_is_what_the_live_forecast_expects_until_retracted(rb, tmp_path):
     rehearsal = Room(tmp_path / "rehearsal.db")
     with Store.create(rehearsal.path, "Ann") as store:
-        commands.init(store, load_plan(PLAN), at=T("2026-11-28T09:00"))
+        commands.init(store, load_plan(PLAN), at=T("2026-11-28T09:00"), rehearsal=True)
     rehearse(rehearsal, {"schema": 35, "deploy": 20, "cutover": 10, "smoke": 40})
     rb.ok("step", "start", "schema", "--at", "2026-11-30T09:30", who="Bob")
     rb.ok("step", "done", "schema", "--at", "2026-11-30T09:55", who="Bob")
@@ -263,5 +263,57 @@ def test_an_attached_rehearsal_is_what_the_live_forecast_expects_until_retracted
     assert status(rb, "--as-of", "2026-11-30T09:55")["forecast"]["finish"] == T("2026-11-30T10:50")  # as planned
     untimed = tmp_path / "untimed.db"
     with Store.create(untimed, "Ann") as store:
-        commands.init(store, load_plan(PLAN))
+        commands.init(store, load_plan(PLAN), rehearsal=True)
     assert "no step of it was done" in rb.refused("rehearsal", "attach", str(untimed))
+    assert "is this war room itself" in rb.refused("rehearsal", "attach", str(rb.path))
+    live = tmp_path / "live.db"
+    with Store.create(live, "Ann") as store:
+        commands.init(store, load_plan(PLAN))
+    assert "is not a rehearsal" in rb.refused("rehearsal", "attach", str(live))
+
+
+def test_a_hold_stops_the_day_but_not_the_rollback_it_called_up(rb):
+    started(rb)
+    rb.ok("decide", "hold", "--by", "Ann", "--why", "payments fail", "--at", "2026-11-30T09:58")
+    rb.ok("decide", "rollback", "--by", "Ann", "--why", "payments fail", "--at", "2026-11-30T10:00")
+    rb.ok("step", "start", "announce-rb", "--at", "2026-11-30T10:01")  # no --force: the rollback's own work
+    assert "on hold" in rb.refused("step", "start", "cutover", "--at", "2026-11-30T10:02", who="Bob")
+
+
+def test_status_dates_what_is_not_today_and_says_when_the_deadline_has_passed(rb):
+    started(rb)
+    lines = rb.run("status", "--as-of", "2026-11-30T11:50").output.splitlines()
+    assert "ROLLBACK DEADLINE PASSED at 11:40: a backout now ends 12:40, window ends 12:30" in lines
+    lines = rb.run("status", "--as-of", "2026-11-29T20:00").output.splitlines()
+    assert any(line.startswith("rollback: decide by 2026-11-30 11:45 (backout 45 min") for line in lines), lines
+
+
+def test_what_a_plan_refuses_the_day_refuses_too(rb, tmp_path):
+    started(rb)
+    rb.ok("step", "done", "deploy", "--target", "eu", "--at", "2026-11-30T10:00", who="Bob")
+    assert "target eu of step deploy is already done" in rb.refused("step", "done", "deploy", "--target", "eu",
+                                                                    who="Bob")
+    assert "--target must name" in rb.refused("step", "done", "deploy", "--target", " ", who="Bob")
+    add = ("step", "add", "fix", "--title", "Fix", "--owner", "ops")
+    assert "runs only if needed" in rb.refused(*add, "--duration", "5m", "--after", "announce-rb")
+    assert "a step lasts at most 365d" in rb.refused(*add, "--duration", "366d")
+    rb.ok(*add, "--duration", "5m", "--after", "schema", "--after", "schema")
+    assert json.loads(rb.step("fix")["depends_on"]) == ["schema"]
+
+
+def test_retime_keeps_line_endings_and_quotes_and_refuses_an_anchored_duration(rb, tmp_path):
+    rehearse(rb, {"schema": 35, "deploy": 20, "cutover": 10, "smoke": 15})
+    plan = tmp_path / "crlf.yaml"
+    text = PLAN.read_text().replace("duration: 20m,", 'duration: "20m",').replace("duration: 10m,\\n", "")
+    plan.write_bytes(text.replace("\n", "\r\n").encode())
+    result = rb.run("plan", "retime", str(plan), "--from", str(rb.path), "--out", str(tmp_path / "next.yaml"))
+    assert result.exit_code == 0, result.stderr
+    written = (tmp_path / "next.yaml").read_bytes().decode()
+    assert 'duration: "35m",' in written and written.count("\r\n") == text.count("\n")
+    anchored = tmp_path / "anchored.yaml"
+    anchored.write_text(PLAN.read_text().replace("duration: 30m,", "duration: &d 30m,", 1)
+                        .replace("redeploy-old, title: Redeploy v1, phase: day, owner: ops, duration: 30m",
+                                 "redeploy-old, title: Redeploy v1, phase: day, owner: ops, duration: *d"))
+    refused = rb.run("plan", "retime", str(anchored), "--from", str(rb.path), "--out", str(tmp_path / "out.yaml"))
+    assert refused.exit_code == 2 and "steps[1].duration: written with an anchor or alias" in refused.stderr
+    assert refused.stderr.startswith(f"warroom: {anchored}:") and not (tmp_path / "out.yaml").exists()

@@ -154,7 +154,7 @@ async def test_a_rehearsal_says_so_in_the_top_bar(tmp_path):
 async def test_R_on_the_runbook_attaches_a_rehearsal_and_its_timings_show(under_way, tmp_path):
     rehearsal = tmp_path / "r.db"
     with Store.create(rehearsal, "Ann") as store:
-        commands.init(store, load_plan(PLAN), at=T("2026-11-28T09:00"))
+        commands.init(store, load_plan(PLAN), at=T("2026-11-28T09:00"), rehearsal=True)
         commands.step(store, "start", "schema", at=T("2026-11-30T09:30"))
         commands.step(store, "done", "schema", at=T("2026-11-30T10:05"))
     app = WarRoomApp(under_way, "Ann", now_ms=lambda: T("2026-11-30T10:00"))

@@ -127,11 +127,11 @@ def plan_retime(ctx: Context, path: Path, room: Path, out: Path | None) -> None:
     from ..plan.loader import load_plan_text
     from ..plan.retime import retimed
 
-    loaded = _load_or_exit(path)
+    _load_or_exit(path)
     with Store(room, ctx.operator, readonly=True) as store:
         measured = queries.measured_durations(store)
-    text, changed = retimed(loaded.source, measured, str(path))
-    load_plan_text(text, str(out or path))  # what is written is a plan that loads
+    text, changed = retimed(path.read_bytes().decode("utf-8"), measured, str(path))  # line endings kept
+    load_plan_text(text.replace("\r\n", "\n"), f"{path} (retimed)")  # what is written is a plan that loads
     if out is None:
         click.echo(text, nl=False)
     else:
@@ -151,7 +151,8 @@ def plan_retime(ctx: Context, path: Path, room: Path, out: Path | None) -> None:
 def status(ctx: Context, as_of: str | None) -> None:
     """Where the day stands (or stood, with --as-of)."""
     with ctx.open() as store:
-        result = queries.status(store) if as_of is None else _status_as_of(store, as_of)
+        now = timefmt.now_ms() if as_of is None else _moment_of(store, as_of)
+        result = queries.status(store, now=now) if as_of is None else queries.status_as_of(store, now)
     if ctx.as_json:
         say_json(result)
         return
@@ -164,7 +165,7 @@ def status(ctx: Context, as_of: str | None) -> None:
     say(f"steps: {counts} of {steps['total']}; {steps['late']} late")
     if result["in_progress"]:
         say(f"in progress: {', '.join(result['in_progress'])}")
-    for line in _forecast_lines(result["forecast"], timefmt.zone(result["timezone"])):
+    for line in _forecast_lines(result["forecast"], timefmt.zone(result["timezone"]), now):
         say(line)
     by_sev = ", ".join(f"{k} {v}" for k, v in incidents["open_by_severity"].items()) or "none"
     say(f"incidents: {incidents['open']} open of {incidents['total']} ({by_sev})")
@@ -174,23 +175,27 @@ def status(ctx: Context, as_of: str | None) -> None:
     say(f"decisions {result['decisions']}, messages {result['messages']}, events {result['events']}")
 
 
-def _forecast_lines(forecast: dict, tz: ZoneInfo) -> list[str]:
-    def hhmm(ms: int) -> str:
-        return timefmt.show(ms, tz, "%H:%M")
+def _forecast_lines(forecast: dict, tz: ZoneInfo, now: int) -> list[str]:
+    def when(ms: int) -> str:  # the date too, unless it is the day of `now`
+        same_day = timefmt.show(ms, tz, "%Y-%m-%d") == timefmt.show(now, tz, "%Y-%m-%d")
+        return timefmt.show(ms, tz, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
 
     lines = []
     if forecast["finish"] is not None:
         path = " -> ".join(forecast["critical_path"])
-        lines.append(f"forecast: ends ~{hhmm(forecast['finish'])} (critical path {path})")
-    window = f", window ends {hhmm(forecast['window_end'])}" if forecast["window_end"] is not None else ""
+        lines.append(f"forecast: ends ~{when(forecast['finish'])} (critical path {path})")
+    window = f", window ends {when(forecast['window_end'])}" if forecast["window_end"] is not None else ""
+    deadline = forecast["rollback_deadline"]
     if forecast["backing_out"]:
-        lines.append(f"ROLLING BACK: the backout ends ~{hhmm(forecast['backout_end'])}{window}")
-    elif forecast["rollback_deadline"] is not None:
-        lines.append(f"rollback: decide by {hhmm(forecast['rollback_deadline'])} "
-                     f"(backout {forecast['backout_minutes']} min{window})")
+        lines.append(f"ROLLING BACK: the backout ends ~{when(forecast['backout_end'])}{window}")
+    elif deadline is not None and deadline < now:
+        lines.append(f"ROLLBACK DEADLINE PASSED at {when(deadline)}: a backout now ends {when(forecast['backout_end'])}"
+                     f"{window}")
+    elif deadline is not None:
+        lines.append(f"rollback: decide by {when(deadline)} (backout {forecast['backout_minutes']} min{window})")
     passed = (forecast["point_of_no_return"] or {}).get("passed_at")
     if passed is not None:
-        lines.append(f"past the point of no return ({forecast['point_of_no_return']['step']} done at {hhmm(passed)})")
+        lines.append(f"past the point of no return ({forecast['point_of_no_return']['step']} done at {when(passed)})")
     return lines
 
 
@@ -226,9 +231,8 @@ def verify(ctx: Context, expect_head: str | None) -> None:
     sys.exit(EXIT_FAILED if problems else 0)
 
 
-def _status_as_of(store: Store, text: str) -> dict:
-    when = timefmt.parse_moment(text, golive=int(store.meta()["golive"]), now=timefmt.now_ms(), tz=store.zone())
-    return queries.status_as_of(store, when)
+def _moment_of(store: Store, text: str) -> int:
+    return timefmt.parse_moment(text, golive=int(store.meta()["golive"]), now=timefmt.now_ms(), tz=store.zone())
 
 
 COMMANDS = (init, plan, status, verify)

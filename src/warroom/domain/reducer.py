@@ -231,6 +231,8 @@ class Board:
                 raise RuleError(f"unknown role {p['owner']!r}")
             if unknown := [s for s in p["after"] if s not in self.steps]:
                 raise RuleError(f"unknown step {unknown[0]!r} in --after")
+            if standby := [s for s in p["after"] if self.steps[s]["contingency"]]:
+                raise RuleError(f"{standby[0]} runs only if needed (contingency): a step of the day cannot wait for it")
         self.steps[step_id] = {
             "id": step_id, "position": len(self.steps), "title": p["title"], "phase": p["phase"],
             "kind": StepKind.TASK.value, "owner": p["owner"], "planned_start": e.happened_at,
@@ -247,7 +249,10 @@ class Board:
                             f"(its targets: {', '.join(row['targets']) or 'none'})")
         if check and status is not StepStatus.IN_PROGRESS:
             raise RuleError(f"step {step_id} is {status.value}: start it before marking its targets")
-        row["target_state"] = row["target_state"] | {name: "done" if e.verb == "done" else "failed"}
+        outcome = "done" if e.verb == "done" else "failed"
+        if check and row["target_state"].get(name) == outcome:
+            raise RuleError(f"target {name} of step {step_id} is already {outcome}")
+        row["target_state"] = row["target_state"] | {name: outcome}
         missing = _missing(row)
         if not missing:
             row.update(status=StepStatus.DONE.value, ended_at=e.happened_at, reason=p.get("note") or None)
@@ -264,7 +269,7 @@ class Board:
     def _start_obstacles(self, row: StateRow) -> list[str]:
         unmet = self._unmet(row)
         obstacles = [f"waits for {', '.join(unmet)}"] if unmet else []
-        if self.meta["hold"]:
+        if self.meta["hold"] and not row["invoked"]:  # a hold stops the day, not the rollback it called up
             obstacles.append(f"the runbook is on hold ({self.meta['hold']})")
         return obstacles
 

@@ -312,6 +312,8 @@ class _Checker:
                                     "a step of the day cannot wait for it")
             for j, ref in enumerate(s.backout):
                 self._standby(ref, ids, standby, (*where, "backout", j))
+                if ref in s.backout[:j]:
+                    self.doc.report((*where, "backout", j), f"{shown(ref)} is already in this step's backout")
             if s.contingency and s.point_of_no_return:
                 self.doc.report((*where, "point_of_no_return"), "a contingency step cannot be the point of no return")
             if s.contingency and (s.backout or s.backout_duration is not None):

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 OPENING = ("incident.open", "risk.trigger")
 
 
+MAX_STEP_SECONDS = 365 * 86_400  # as in a plan
 TEST_MARK = "[TEST] "  # on every message of a rehearsal: pasted anywhere, it says so
 
 
@@ -59,6 +60,8 @@ def step(store: Store, action: str, step_id: str, note: str | None = None,
     note = check_text(note or "", "note")
     if action not in STEP_ACTIONS:
         raise RuleError(f"unknown step action {action!r}")
+    if target is not None and not target.strip():
+        raise ValueError("--target must name one of the step's targets")
     if target is not None and action not in ("done", "fail"):
         raise RuleError(f"a target is marked done or failed, not {action}")
     payload = {"note": note, "force": force} | ({"target": check_text(target, "target")} if target else {})
@@ -78,8 +81,11 @@ def add_step(store: Store, step_id: str, title: str, owner: str, duration: str, 
         raise ValueError("a step id is up to 100 visible characters without spaces")
     if not title.strip():
         raise ValueError("title must not be empty")
-    payload = {"title": check_text(title, "title"), "owner": owner, "duration": timefmt.parse_duration(duration),
-               "after": list(after), "phase": Phase(phase).value}
+    seconds = timefmt.parse_duration(duration)
+    if seconds > MAX_STEP_SECONDS:
+        raise ValueError(f"duration {duration}: a step lasts at most {timefmt.duration(MAX_STEP_SECONDS * 1000)}")
+    payload = {"title": check_text(title, "title"), "owner": owner, "duration": seconds,
+               "after": list(dict.fromkeys(after)), "phase": Phase(phase).value}
 
     def body(tx: Tx) -> Change:
         return Change("step.add", "step", step_id, payload, lambda board: {"step": step_id, "unplanned": True})
@@ -354,9 +360,13 @@ def attach_rehearsal(store: Store, path: str | Path, at: int | None = None) -> A
     """Attach a rehearsal's timings (read from its war room file): the forecast then expects
     each step to take what it took there."""
     rehearsal = Path(path)
+    if rehearsal.exists() and rehearsal.resolve() == store.path.resolve():
+        raise ValueError(f"{rehearsal}: is this war room itself, not a rehearsal of it")
     with Store(rehearsal, store.operator, readonly=True) as other:
         if "golive" not in other.meta():
             raise ValueError(f"{rehearsal}: holds no war room (warroom init)")
+        if not other.meta().get("rehearsal"):
+            raise ValueError(f"{rehearsal}: is not a rehearsal (made without `warroom init --rehearsal`)")
         durations = queries.measured_durations(other)
     if not durations:
         raise ValueError(f"{rehearsal}: no step of it was done: it has no timings to attach")
