@@ -317,3 +317,17 @@ def test_retime_keeps_line_endings_and_quotes_and_refuses_an_anchored_duration(r
     refused = rb.run("plan", "retime", str(anchored), "--from", str(rb.path), "--out", str(tmp_path / "out.yaml"))
     assert refused.exit_code == 2 and "steps[1].duration: written with an anchor or alias" in refused.stderr
     assert refused.stderr.startswith(f"warroom: {anchored}:") and not (tmp_path / "out.yaml").exists()
+
+
+def test_small_refusals_say_what_is_wrong(rb, tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN.read_text().replace("window: {start: H-30m, end: H+3h}",
+                                             "window: {start: H-30m, end: H+3h, ends: H+4h}"))
+    checked = rb.run("plan", "check", str(plan))
+    assert f"{plan}:6:35: window.ends: unknown key (did you mean 'end'?)" in checked.output
+    nowhere = rb.run("plan", "retime", str(PLAN), "--from", str(rb.path), "--out", str(tmp_path / "no" / "x.yaml"))
+    assert (nowhere.exit_code, nowhere.stderr) == (2, f"warroom: {tmp_path / 'no'}: no such directory\n")
+    event = rb.ok("step", "add", "hot", "--title", "Hot", "--owner", "ops", "--duration", "5m")["event"]
+    rb.ok("step", "start", "hot", "--force", "--note", "now")
+    assert "step.start hot does not apply: 'hot' does not exist at that time" in rb.refused(
+        "retract", str(event), "--why", "typed twice")

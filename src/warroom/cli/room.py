@@ -128,6 +128,8 @@ def plan_retime(ctx: Context, path: Path, room: Path, out: Path | None) -> None:
     from ..plan.retime import retimed
 
     _load_or_exit(path)
+    if out is not None and not out.absolute().parent.is_dir():
+        raise ValueError(f"{out.parent}: no such directory")
     with Store(room, ctx.operator, readonly=True) as store:
         measured = queries.measured_durations(store)
     text, changed = retimed(path.read_bytes().decode("utf-8"), measured, str(path))  # line endings kept

@@ -188,7 +188,8 @@ class Board:
             raise
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             if check:
-                raise RuleError(f"{event.action} {event.entity_id or ''} does not apply: {exc}") from None
+                why = f"{exc.args[0]!r} does not exist at that time" if isinstance(exc, KeyError) and exc.args else exc
+                raise RuleError(f"{event.action} {event.entity_id or ''} does not apply: {why}") from None
             raise JournalError(f"event {event.id} ({event.action}) does not apply: {exc!r}") from None
 
     # -- runbook -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
@@ -115,13 +116,27 @@ def _from_pydantic(document: Document, model: type[BaseModel], prefix: Path_, er
     where = prefix + tuple(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
-        message = "unknown key" + _suggestion(model, str(where[-1]))
+        message = "unknown key" + _suggestion(_model_at(model, error["loc"]), str(where[-1]))
     elif kind == "missing":
         message = "missing field"
     else:
         message = error["msg"].removeprefix("Value error, ")
     line, column = document.place(where, at_key=kind == "extra_forbidden")
     return Problem(document.filename, line, column, dotted(where), message)
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
+    """The model a key sits in: a nested one (the plan's `window`) has keys of its own."""
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            break
+        nested = [a for a in get_args(field.annotation) or (field.annotation,)
+                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not nested:
+            break
+        model = nested[0]
+    return model
 
 
 def _suggestion(model, key: str) -> str:

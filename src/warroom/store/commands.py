@@ -88,7 +88,7 @@ def add_step(store: Store, step_id: str, title: str, owner: str, duration: str, 
                "after": list(dict.fromkeys(after)), "phase": Phase(phase).value}
 
     def body(tx: Tx) -> Change:
-        return Change("step.add", "step", step_id, payload, lambda board: {"step": step_id, "unplanned": True})
+        return Change("step.add", "step", step_id, payload, lambda board: {"step": step_id, "added": "unplanned"})
     return store.write(body, at)
 
 
