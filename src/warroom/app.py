@@ -46,6 +46,7 @@ from .widgets.text import safe
 POLL_SECONDS = 0.1
 OPEN_WAIT_SECONDS = 0.05  # how long the first frame waits for the room (read since start-up)
 CHECKPOINT_SECONDS = 300
+PASSED_EVERY = 5  # seconds between two looks at what the forecast has passed (it costs a forecast)
 TROUBLE_NOTICE_SECONDS = 60  # the notices of a console that stopped recording; its top bar stays
 SCREENS_GROUP = Binding.Group("screens", compact=True)
 MODE_NAMES = ("overview", "runbook", "board", "roles", "comms", "timeline")  # screens/<mode>.py
@@ -240,8 +241,8 @@ class WarRoomApp(App[None]):
     def record_passed(self, now: int) -> None:
         """The moments the forecast passed (the rollback deadline, the point of no return) go
         into the journal once, from whichever console sees them first."""
-        if self.store.readonly or self.trouble is not None or not self.room.loaded:
-            return
+        if self.store.readonly or self.trouble is not None or not self.room.loaded or now // 1000 % PASSED_EVERY:
+            return  # a moment is recorded at the time it was passed, however late it is noticed
         for moment in views.passed_moments(self.room, now):
             if moment["what"] not in self._passing:
                 self._passing.add(moment["what"])

@@ -130,8 +130,7 @@ def plan_retime(ctx: Context, path: Path, room: Path, out: Path | None) -> None:
     _load_or_exit(path)
     if out is not None and not out.absolute().parent.is_dir():
         raise ValueError(f"{out.parent}: no such directory")
-    with Store(room, ctx.operator, readonly=True) as store:
-        measured = queries.measured_durations(store)
+    measured = queries.timings_of(room, ctx.operator)[1]
     text, changed = retimed(path.read_bytes().decode("utf-8"), measured, str(path))  # line endings kept
     load_plan_text(text.replace("\r\n", "\n"), f"{path} (retimed)")  # what is written is a plan that loads
     if out is None:

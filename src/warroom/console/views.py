@@ -294,7 +294,7 @@ def passed_moments(room: Room, now: int) -> list[dict[str, Any]]:
     deadline = f.rollback_deadline
     if deadline is not None and deadline < now and not room.meta(PASSED + "rollback_deadline"):
         found.append({"what": "rollback_deadline", "at": deadline,
-                      "backout_minutes": f.as_json()["backout_minutes"], "window_end": f.window_end})
+                      "backout_minutes": f.backout_minutes, "window_end": f.window_end})
     return found
 
 
@@ -327,7 +327,7 @@ class Progress:
 
 def progress(room: Room, now: int) -> Progress:
     steps = [s for s in room.steps() if forecast.in_play(s)]
-    scope = steps if phase(room, now) is Phase.AFTER else [s for s in steps if s["phase"] != Phase.AFTER]
+    scope = forecast.the_day(steps)
     return Progress(
         done=sum(StepStatus(s["status"]) in SETTLED for s in steps),
         total=len(steps),

@@ -47,9 +47,13 @@ class Forecast:
     point_of_no_return: dict[str, Any] | None = None
     backing_out: bool = False  # a rollback is in force: the figures track the backout itself
 
+    @property
+    def backout_minutes(self) -> int:
+        return -(-self.backout_ms // 60_000)  # rounded up
+
     def as_json(self) -> dict[str, Any]:
         return {"finish": self.finish, "critical_path": self.critical_path,
-                "backout_minutes": -(-self.backout_ms // 60_000), "backout_end": self.backout_end,
+                "backout_minutes": self.backout_minutes, "backout_end": self.backout_end,
                 "rollback_deadline": self.rollback_deadline, "window_end": self.window_end,
                 "point_of_no_return": self.point_of_no_return, "backing_out": self.backing_out}
 
@@ -174,7 +178,7 @@ def _backout(steps: Sequence[Step], rollback: Sequence[str], rehearsed: Mapping[
     steps built on it are: `undone:STEP` marks that moment, so the graph stays as small as the
     runbook's, and a step with no backout of its own passes the order on."""
     by_id = {s["id"]: s for s in steps}
-    touched = [s for s in steps if not s.get("contingency") and s["status"] in _TOUCHED]
+    touched = to_undo(steps)
     work = {s["id"]: _work(s, by_id) for s in touched}
     gates: dict[str, tuple[str, ...]] = {key: (f"undone:{key}",) for key in work}  # a step with no work of its own
     after: dict[str, set[str]] = {}
@@ -193,10 +197,20 @@ def _backout(steps: Sequence[Step], rollback: Sequence[str], rehearsed: Mapping[
             ms = rehearsed.get(f"undo:{key}", int(s["backout_duration"]) * 1000)
             tasks.append(Task(f"undo:{key}", ms, tuple(after.get(f"undo:{key}", ())), rollback_at or 0))
         tasks.append(Task(f"undone:{key}", 0, (*work[key], *after.get(f"undone:{key}", ()))))
-    standby = dict.fromkeys([*rollback, *(b for s in touched for b in s.get("backout") or ())])
     tasks += [_contingency_task(by_id[c], after.get(c, set()), rehearsed, rollback_at)
-              for c in standby if c in by_id and by_id[c]["status"] not in SETTLED]
+              for c in called_up(touched, rollback) if c in by_id and by_id[c]["status"] not in SETTLED]
     return tasks
+
+
+def to_undo(steps: Iterable[Step]) -> list[Step]:
+    """The steps a rollback has to undo: those of the day done or running."""
+    return [s for s in steps if not s.get("contingency") and s["status"] in _TOUCHED]
+
+
+def called_up(touched: Iterable[Step], rollback: Sequence[str]) -> list[str]:
+    """The contingency steps a rollback calls up: its runbook in order, then the backout steps
+    of what it undoes."""
+    return list(dict.fromkeys([*rollback, *(b for s in touched for b in s.get("backout") or ())]))
 
 
 def _work(step: Step, by_id: Mapping[str, Step]) -> list[str]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import rules
+from . import forecast, rules
 from .events import CORRECTIONS, Event, payload, target_of
 from .kinds import (
     DecisionKind,
@@ -402,10 +402,9 @@ class Board:
     def _invoke_backout(self) -> list[str]:
         """A rollback calls up the rollback runbook and the backout steps of every step done or
         running: they become the day's work, pending for their owners."""
-        touched = [s for s in self.steps.values() if not s.get("contingency")
-                   and s["status"] in (StepStatus.DONE, StepStatus.IN_PROGRESS)]
-        wanted = [*json.loads(self.meta.get("rollback") or "[]"), *(b for s in touched for b in s.get("backout", ()))]
-        invoked = [key for key in dict.fromkeys(wanted) if key in self.steps and not self.steps[key]["invoked"]]
+        runbook = json.loads(self.meta.get("rollback") or "[]")
+        wanted = forecast.called_up(forecast.to_undo(self.steps.values()), runbook)
+        invoked = [key for key in wanted if key in self.steps and not self.steps[key]["invoked"]]
         for key in invoked:
             self.steps[key]["invoked"] = 1
         return invoked

@@ -22,6 +22,7 @@ from ..domain import timefmt
 from ..domain.reducer import JournalError
 from ..store import reader
 from ..store.files import file_kind
+from ..store.queries import timings_of
 from ..store.store import Store
 from . import render_csv, render_html, render_json, render_md
 from .read import Options, Report, prepare
@@ -81,20 +82,10 @@ def write_report(store, fmt: str, out: Path | None, *, force: bool = False, tz: 
 
     if out is not None:
         _check_out(out, force)
-    rehearsed = _rehearsed(rehearsal, store.operator) if rehearsal is not None else None
+    rehearsed = timings_of(rehearsal, store.operator)[1] if rehearsal is not None else None
     options = Options(fmt=fmt, tz=tz, rehearsed=rehearsed, **_moments(store, tz, moments or {}))
     with _destination(out, force) as stream:
         export(store, stream, options, rewritable=out is not None)
-
-
-def _rehearsed(path: Path, operator: str) -> dict[str, int]:
-    """How long each step took in the rehearsal's war room file (read, never written)."""
-    from ..store.queries import measured_durations
-
-    with Store(path, operator, readonly=True) as rehearsal:
-        if "golive" not in rehearsal.meta():
-            raise ValueError(f"{path}: holds no war room (warroom init)")
-        return measured_durations(rehearsal)
 
 
 def _check_out(out: Path, force: bool) -> None:

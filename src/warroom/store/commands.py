@@ -362,12 +362,9 @@ def attach_rehearsal(store: Store, path: str | Path, at: int | None = None) -> A
     rehearsal = Path(path)
     if rehearsal.exists() and rehearsal.resolve() == store.path.resolve():
         raise ValueError(f"{rehearsal}: is this war room itself, not a rehearsal of it")
-    with Store(rehearsal, store.operator, readonly=True) as other:
-        if "golive" not in other.meta():
-            raise ValueError(f"{rehearsal}: holds no war room (warroom init)")
-        if not other.meta().get("rehearsal"):
-            raise ValueError(f"{rehearsal}: is not a rehearsal (made without `warroom init --rehearsal`)")
-        durations = queries.measured_durations(other)
+    meta, durations = queries.timings_of(rehearsal, store.operator)
+    if not meta.get("rehearsal"):
+        raise ValueError(f"{rehearsal}: is not a rehearsal (made without `warroom init --rehearsal`)")
     if not durations:
         raise ValueError(f"{rehearsal}: no step of it was done: it has no timings to attach")
 

@@ -238,7 +238,7 @@ def owned(board: Board, scope: Scope) -> dict[str, Part]:
     parts: dict[str, Part] = {}
     if scope.runbook:
         parts["steps"] = ("1", (), list(board.steps.values()))
-        parts["meta"] = (f"key IN {FOLDED_META} OR key LIKE '{PASSED}%'", (),
+        parts["meta"] = (f"key IN ({', '.join('?' * len(FOLDED_META))}) OR key LIKE ?", (*FOLDED_META, f"{PASSED}%"),
                          [{"key": k, "value": v} for k, v in board.meta.items() if _folded(k)])
         for table in ("assignments", "signoffs", "decisions"):
             parts[table] = ("1", (), list(getattr(board, table).values()))

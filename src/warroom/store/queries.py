@@ -3,6 +3,7 @@ as the board stood at a moment."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from ..domain import timefmt
@@ -58,3 +59,13 @@ def measured_durations(store: Store) -> dict[str, int]:
     return {r["id"]: r["ended_at"] - r["started_at"] for r in store.query(
         "SELECT id, started_at, ended_at FROM steps WHERE status = 'done' AND started_at IS NOT NULL"
         " AND ended_at IS NOT NULL AND ended_at >= started_at")}
+
+
+def timings_of(path: str | Path, operator: str) -> tuple[dict[str, str], dict[str, int]]:
+    """Another war room file's meta and measured durations (a rehearsal, a past go-live),
+    read without writing to it."""
+    with Store(path, operator, readonly=True) as other:
+        meta = other.meta()
+        if "golive" not in meta:
+            raise ValueError(f"{path}: holds no war room (warroom init)")
+        return meta, measured_durations(other)
