@@ -18,6 +18,7 @@ from .conftest import SCRIBE, at
 TABLES = {  # table -> order
     "roles": "position", "assignments": "id", "steps": "position", "signoffs": "id", "risks": "position",
     "incidents": "number", "decisions": "id", "audiences": "position", "kpis": "position",
+    "followups": "number",
 }
 
 
@@ -27,7 +28,7 @@ def table(store: Store, name: str) -> list[dict]:
     for row in rows:
         del row["rev"]  # which event last wrote the row: the fold does not say
         for column in json_columns:
-            row[column] = json.loads(row[column])
+            row[column] = json.loads(row[column]) if row[column] is not None else None
     return rows
 
 
@@ -36,7 +37,7 @@ def board_rows(board, name: str) -> list[dict]:
             "steps": list(board.steps.values()), "signoffs": sorted(board.signoffs.values(), key=by_id),
             "risks": list(board.risks.values()), "incidents": board.incident_list(),
             "decisions": sorted(board.decisions.values(), key=by_id), "audiences": list(board.audiences.values()),
-            "kpis": list(board.kpis.values())}[name]
+            "kpis": list(board.kpis.values()), "followups": [board.followups[n] for n in sorted(board.followups)]}[name]
 
 
 def by_id(row: dict) -> int:

@@ -98,3 +98,18 @@ def test_old_state_rows_that_point_at_each_other_are_rebuilt(tmp_path):
         assert store.query("SELECT id, supersedes FROM decisions ORDER BY id") == [
             {"id": 4, "supersedes": None}, {"id": 5, "supersedes": 4}]
         assert store.verify() == []
+
+
+def test_kpi_readings_and_baselines_come_through_the_schema_4_rebuild_of_their_tables(tmp_path):
+    reading = ("kpi.record", "kpi", "errors", {"value": 0.7}, T("2026-11-30T10:05"), "Ann")
+    path = schema_1_file(tmp_path / "old.db", [reading])
+    with Store(path, "Ann") as store:
+        assert store.query("SELECT key, baseline, target, source FROM kpis") == [
+            {"key": "errors", "baseline": 1.0, "target": 0.5, "source": None}]
+        assert [(r["kpi"], r["value"], r["error"]) for r in store.query("SELECT * FROM kpi_readings")] == [
+            ("errors", 0.7, None)]
+        with pytest.raises(sqlite3.IntegrityError):  # a reading is a number or an error, never both nor neither
+            store.conn.execute("INSERT INTO kpi_readings (kpi, value, error, operator, happened_at, recorded_at, rev)"
+                               " VALUES ('errors', NULL, NULL, 'x', 0, 0, 0)")
+        commands.record_kpi_failure(store, "errors", "exit 1")
+        assert store.verify() == []

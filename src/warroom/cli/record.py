@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..domain.kinds import DecisionKind, IncidentStatus, Phase, Verdict
+from ..domain import timefmt
+from ..domain.kinds import DecisionKind, IncidentStatus, Phase, Priority, Verdict
 from ..domain.rules import STEP_ACTIONS
 from ..store import commands, journal, queries
 from ..store.store import Store
@@ -20,6 +21,7 @@ from .base import Ascii, Context, guarded, json_option, moment, report, write_co
 @click.option("--force", is_flag=True,
               help="Start although dependencies or a hold say no, or call it done with targets missing (recorded).")
 @click.option("--target", metavar="T", help="With done or fail: one of the step's targets (a server, a region...).")
+@click.option("--evidence", metavar="TEXT", help="With done on a check step: what was tested, and what it showed.")
 @click.option("--title", help="With add: what the step is.")
 @click.option("--owner", metavar="ROLE", help="With add: the role that owns it.")
 @click.option("--duration", metavar="D", help="With add: how long it should take (45m, 1h30m).")
@@ -27,7 +29,8 @@ from .base import Ascii, Context, guarded, json_option, moment, report, write_co
 @click.option("--phase", type=click.Choice([p.value for p in Phase]), default="day", show_default=True,
               help="With add: its phase.")
 def step(store: Store, at, action: str, step_id: str, note: str | None, force: bool, target: str | None,
-         title: str | None, owner: str | None, duration: str | None, after: tuple[str, ...], phase: str) -> dict:
+         evidence: str | None, title: str | None, owner: str | None, duration: str | None,
+         after: tuple[str, ...], phase: str) -> dict:
     """Move a runbook step (start, done, fail, skip, block, unblock, reopen a settled one), or
     add one nobody planned (add STEP --title T --owner ROLE --duration D [--after S...])."""
     if action == "add":
@@ -36,7 +39,7 @@ def step(store: Store, at, action: str, step_id: str, note: str | None, force: b
         return commands.add_step(store, step_id, title, owner, duration, after, phase, at=at)
     if title or owner or duration or after:
         raise click.UsageError("--title, --owner, --duration and --after go with step add")
-    return commands.step(store, action, step_id, note=note, force=force, at=at, target=target)
+    return commands.step(store, action, step_id, note=note, force=force, at=at, target=target, evidence=evidence)
 
 
 @write_command("signoff")
@@ -185,6 +188,39 @@ def kpi_record(store: Store, at, key: str, value: float) -> dict:
     return commands.record_kpi(store, key, value, at=at)
 
 
+@click.group()
+def followup() -> None:
+    """Follow-ups: the work the go-live leaves behind (bugs to fix, checks to redo)."""
+
+
+@write_command("add", followup)
+@click.argument("title")
+@click.option("--owner", metavar="ROLE", required=True, help="The role that owns it.")
+@click.option("--due", metavar="DATE", help="When it is due: a date (by the end of that day), an ISO time, H+14d.")
+@click.option("--priority", type=click.Choice([p.value for p in Priority]), default="P3", show_default=True)
+@click.option("--incident", metavar="INC-n", help="The incident it follows up.")
+@click.option("--step", "step_id", metavar="STEP", help="The step (a failed check...) it follows up.")
+def followup_add(store: Store, at, title: str, owner: str, due: str | None, priority: str,
+                 incident: str | None, step_id: str | None) -> dict:
+    """Add a follow-up (its id, FU-n, is printed)."""
+    when = timefmt.parse_due(due, golive=int(store.meta()["golive"]), tz=store.zone()) if due else None
+    return commands.add_followup(store, title, owner, when, priority, incident=incident, step=step_id, at=at)
+
+
+def _closing(outcome: str, doc: str):
+    @write_command(outcome, followup)
+    @click.argument("ref", metavar="ID")
+    @click.option("--note", required=True, help="What was done, or why it is dropped.")
+    def close(store: Store, at, ref: str, note: str) -> dict:
+        return commands.close_followup(store, ref, outcome, note, at=at)
+    close.help = doc
+    return close
+
+
+followup_done = _closing("done", "Mark a follow-up done.")
+followup_drop = _closing("drop", "Drop a follow-up (not worth doing after all).")
+
+
 @write_command("note")
 @click.argument("text")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable); 'retro' feeds the retrospective.")
@@ -205,4 +241,4 @@ def rehearsal_attach(store: Store, at, file: Path) -> dict:
     return commands.attach_rehearsal(store, file, at=at)
 
 
-COMMANDS = (step, signoff, incident, correct, retract, risk, decide, assign, comm, kpi, note, rehearsal)
+COMMANDS = (step, signoff, incident, correct, retract, risk, decide, assign, comm, kpi, followup, note, rehearsal)

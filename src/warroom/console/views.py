@@ -376,7 +376,7 @@ class KpiView:
     key: str
     name: str
     unit: str
-    baseline: float
+    baseline: float | None
     target: float
     better: str
     values: list[float]
@@ -395,7 +395,7 @@ def kpis(room: Room) -> list[KpiView]:
     for r in room.tables["kpi_readings"].values():
         readings.setdefault(r["kpi"], []).append((r["happened_at"], r["id"], r["value"]))
     return [KpiView(k["key"], k["name"], k["unit"], k["baseline"], k["target"], k["better"],
-                    [v for *_, v in sorted(readings.get(k["key"], []))])
+                    [v for *_, v in sorted(readings.get(k["key"], [])) if v is not None])
             for k in room.rows("kpis")]
 
 

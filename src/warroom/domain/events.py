@@ -16,7 +16,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "init": ("warroom", ("name", "timezone", "golive", "plan", "steps", "roles", "holders_from", "rehearsal")),
     **{f"step.{a}": ("step", ("note", "force"))
        for a in ("start", "skip", "block", "unblock", "reopen")},
-    **{f"step.{a}": ("step", ("note", "force", "target")) for a in ("done", "fail")},
+    **{f"step.{a}": ("step", ("note", "force", "target", "evidence")) for a in ("done", "fail")},
     "step.add": ("step", ("title", "owner", "duration", "after", "phase")),  # a step nobody planned
     "gate.signoff": ("step", ("role", "verdict", "note", "force")),
     "incident.open": ("incident", ("ref", "title", "severity", "owner", "step", "risk")),
@@ -33,15 +33,19 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "comm.sent": ("message", ("id", "audience", "text", "channel", "status")),
     "comm.draft": ("message", ("id", "audience", "text", "channel", "status")),
     "comm.send": ("message", ("id", "audience", "channel")),
-    "kpi.record": ("kpi", ("value",)),
+    # a reading; `source`: read from the plan's source command, for the `period`-th time
+    "kpi.record": ("kpi", ("value", "source", "period")),
+    "kpi.fail": ("kpi", ("error", "period")),  # the source command failed: no number, its error
+    "followup.add": ("followup", ("ref", "title", "owner", "due", "priority", "incident", "step")),
+    **{f"followup.{a}": ("followup", ("note",)) for a in ("done", "drop")},
     "note": ("note", ("text", "tags")),
     "correct": ("correction", ("event", "happened_at", "why")),
     "retract": ("correction", ("event", "why")),
 }
 CORRECTIONS = ("correct", "retract")
-LOGS = ("note", "kpi.record")  # facts no rule depends on: they are never re-folded
+LOGS = ("note", "kpi.record", "kpi.fail")  # facts no rule depends on: they are never re-folded
 # the logs an export tallies in SQL rather than folding them (a day may hold 100,000 messages)
-TALLIED = ("note", "kpi.record", "comm.sent", "comm.draft", "comm.send")
+TALLIED = ("note", "kpi.record", "kpi.fail", "comm.sent", "comm.draft", "comm.send")
 
 
 @dataclass(frozen=True)

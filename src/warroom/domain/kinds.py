@@ -17,6 +17,7 @@ class StepKind(StrEnum):
     TASK = "task"
     GATE = "gate"
     CHECKPOINT = "checkpoint"
+    CHECK = "check"  # a critical journey re-tested on the real environment: passed with evidence
 
 
 class StepStatus(StrEnum):
@@ -59,6 +60,19 @@ class DecisionKind(StrEnum):
 class MessageStatus(StrEnum):
     DRAFT = "draft"
     SENT = "sent"
+
+
+class FollowupStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
 
 
 class Better(StrEnum):

@@ -9,6 +9,7 @@ from .kinds import (
     DecisionKind,
     MessageStatus,
     Phase,
+    Priority,
     StepKind,
     check_text,
     criticality,
@@ -70,6 +71,7 @@ class Step(Fact):
     contingency: bool = False
     point_of_no_return: bool = False
     targets: tuple[str, ...] = ()
+    kpis_ready: bool = False  # a gate that cannot pass before every KPI can be measured
 
 
 class Risk(Fact):
@@ -93,13 +95,37 @@ class Audience(Fact):
     cadence: dict[Phase, int] = {}  # minutes between updates, per phase
 
 
+class KpiSource(Fact):
+    """A shell command run on the host that prints the KPI's value (a number, or JSON with a
+    `value` field), every `every` seconds, given up after `timeout` seconds."""
+
+    command: str
+    every: int = Field(ge=1)
+    timeout: int = Field(ge=1)
+
+
 class Kpi(Fact):
     key: str
     name: str
     unit: str = ""
-    baseline: float
+    baseline: float | None = None  # None: measured, by the readings before H
     target: float
     better: Better = Better.UP
+    source: KpiSource | None = None
+
+
+class NewFollowup(Fact):
+    title: str
+    owner: str
+    due: int | None = None  # ms UTC
+    priority: Priority = Priority.P3
+    incident: str | None = None
+    step: str | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        return _required(v, "title")
 
 
 class NewIncident(Fact):

@@ -14,9 +14,9 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from . import forecast, rules
+from . import followups, forecast, rules
 from .events import CORRECTIONS, Event, payload, target_of
 from .kinds import (
     DecisionKind,
@@ -41,6 +41,17 @@ HOLDING = frozenset({DecisionKind.NO_GO, DecisionKind.HOLD, DecisionKind.ABORT})
 RELEASING = frozenset({DecisionKind.GO, DecisionKind.RESUME})
 STOPS = frozenset({DecisionKind.NO_GO, DecisionKind.ROLLBACK, DecisionKind.HOLD, DecisionKind.ABORT})
 AUTHORITY = frozenset({DecisionKind.ROLLBACK, DecisionKind.ABORT})  # only a role that may decide a rollback
+
+
+class KpiFirsts(NamedTuple):
+    """When a KPI was first read, and when its source first answered (ms UTC; None: not yet)."""
+
+    reading: int | None
+    answer: int | None
+
+    def seen(self, at: int, from_source: bool) -> KpiFirsts:
+        return KpiFirsts(min(at, self.reading) if self.reading is not None else at,
+                         (min(at, self.answer) if self.answer is not None else at) if from_source else self.answer)
 
 
 class JournalError(ValueError):
@@ -112,6 +123,8 @@ class Board:
         self.decisions: dict[int, StateRow] = {}
         self.messages: dict[int, StateRow] = {}
         self.kpi_readings: dict[int, StateRow] = {}
+        self.kpi_firsts: dict[str, KpiFirsts] = {}  # KPI -> its first reading, its source's first answer
+        self.followups: dict[int, StateRow] = {}
         self.notes: dict[int, StateRow] = {}
         self.attempts: dict[str, list[dict[str, Any]]] = defaultdict(list)  # step -> each start and how it ended
         self.risk_fired_at: dict[str, int] = {}
@@ -204,6 +217,7 @@ class Board:
             if action == "done" and row["kind"] == StepKind.GATE:
                 raise RuleError(f"gate {step_id} passes when every required role signs go "
                                 f"(warroom signoff {step_id} ROLE go)")
+            _check_evidence(row, action, p.get("evidence") or "")
         else:
             target = rules.STEP_ACTIONS[action][1]
         forced = self._forced(f"step {step_id} cannot start", self._start_obstacles(row), p, check) \
@@ -217,6 +231,7 @@ class Board:
         if action == "reopen":
             row.update(started_at=None, target_state={})
             self._verdicts.pop(step_id, None)
+        row["evidence"] = p.get("evidence") or None
         row.update(status=target.value, ended_at=e.happened_at if target in ENDED else None,
                    reason=note or None, forced=int(bool(forced) or bool(row["forced"])))
         self._attempt(e, target, note)
@@ -239,7 +254,7 @@ class Board:
             "kind": StepKind.TASK.value, "owner": p["owner"], "planned_start": e.happened_at,
             "planned_duration": p["duration"], "depends_on": list(p["after"]), "critical": 0, "instructions": "",
             "signoff_roles": [], "backout": [], "backout_duration": None, "contingency": 0, "point_of_no_return": 0,
-            "targets": [], "unplanned": 1, **pending_step()}
+            "targets": [], "unplanned": 1, "kpis_ready": 0, **pending_step()}
 
     def _target(self, e: Event, p: Payload, check: bool) -> None:
         """One target of a step done or failed; the step is done when every target is."""
@@ -301,6 +316,8 @@ class Board:
         state = rules.gate_state(gate["signoff_roles"], verdicts)
         if state == "passed" and (unmet := self._unmet(gate)):
             obstacles.append(f"it cannot pass while {', '.join(unmet)} is not done")
+        if state == "passed" and gate.get("kpis_ready"):
+            obstacles += self.kpi_gaps(e.happened_at)
         forced = self._forced(f"sign-off at gate {gate['id']} refused", obstacles, p, check)
         self.signoffs[e.id] = {
             "id": e.id, "gate": gate["id"], "role": role, "verdict": verdict.value,
@@ -448,8 +465,26 @@ class Board:
         row.update(status=MessageStatus.SENT.value, sent_at=e.happened_at)
 
     def _kpi(self, e: Event, p: Payload, check: bool) -> None:
-        self.kpi_readings[e.id] = {"id": e.id, "kpi": e.entity_id, "value": p["value"], "operator": e.operator,
+        """A reading, or a source's failed run (its error, never a number)."""
+        failed = e.action == "kpi.fail"
+        self.kpi_readings[e.id] = {"id": e.id, "kpi": e.entity_id, "value": None if failed else p["value"],
+                                   "error": p["error"] if failed else None, "operator": e.operator,
                                    "happened_at": e.happened_at, "recorded_at": e.recorded_at}
+        if not failed:
+            first = self.kpi_firsts.get(e.subject, KpiFirsts(None, None))
+            self.kpi_firsts[e.subject] = first.seen(e.happened_at, bool(p.get("source")))
+
+    def kpi_gaps(self, at: int) -> list[str]:
+        """Why the KPIs cannot be measured yet at `at`: one without a baseline (none in the plan,
+        no reading yet), one whose source has never answered."""
+        gaps = []
+        for key, kpi in sorted(self.kpis.items(), key=lambda k: k[1]["position"]):
+            first = self.kpi_firsts.get(key, KpiFirsts(None, None))
+            if kpi["baseline"] is None and not (first.reading is not None and first.reading <= at):
+                gaps.append(f"KPI {key} has no baseline (none in the plan, no reading yet)")
+            if kpi["source"] and not (first.answer is not None and first.answer <= at):
+                gaps.append(f"KPI {key}: its source has never answered (warroom kpi check)")
+        return gaps
 
     def _note(self, e: Event, p: Payload, check: bool) -> None:
         self.notes[e.id] = {"id": e.id, "text": p["text"], "tags": list(p["tags"]), "operator": e.operator,
@@ -508,7 +543,8 @@ _HANDLERS: dict[str, Callable[[Board, Event, Payload, bool], None]] = {
     "decision": Board._decide, "role.assign": Board._assign,
     "comm.sent": Board._message, "comm.draft": Board._message, "comm.send": Board._send,
     "kpi.record": Board._kpi, "note": Board._note, "forecast.passed": Board._passed,
-    "rehearsal.attach": Board._attach_rehearsal,
+    "rehearsal.attach": Board._attach_rehearsal, "kpi.fail": Board._kpi,
+    "followup.add": followups.add, "followup": followups.close,
 }
 PASSED = "passed:"  # meta keys: when the rollback deadline and the point of no return were passed
 FOLDED_META = ("hold", "rehearsed", "rehearsal_file")  # with PASSED keys: the meta the runbook's facts make
@@ -532,13 +568,24 @@ def initial(plan: PlanLike, init: Event) -> Board:
                            "cadence": {k.value: v for k, v in a.cadence.items()}}
                    for i, a in enumerate(plan.audiences)},
         kpis={k.key: {"key": k.key, "position": i, "name": k.name, "unit": k.unit, "baseline": k.baseline,
-                      "target": k.target, "better": k.better.value} for i, k in enumerate(plan.kpis)},
+                      "target": k.target, "better": k.better.value,
+                      "source": k.source.model_dump() if k.source else None} for i, k in enumerate(plan.kpis)},
         assignments=[{"id": i - len(people), "role": a.role, "person": a.person, "contact": a.contact,
                       "started_at": since, "ended_at": None, "recorded_at": init.recorded_at}
                      for i, a in enumerate(people)],
     )
     board.plan = plan
     return board
+
+
+def _check_evidence(step: StateRow, action: str, evidence: str) -> None:
+    """A check (a journey re-tested on the real environment) is passed with what showed it."""
+    if evidence and step["kind"] != StepKind.CHECK:
+        raise RuleError(f"step {step['id']} is a {step['kind']}: only a check step takes --evidence")
+    if evidence and action != "done":
+        raise RuleError(f"--evidence says how check {step['id']} passed: a failed check says why with --note")
+    if action == "done" and step["kind"] == StepKind.CHECK and not evidence.strip():
+        raise RuleError(f"check {step['id']} is passed with its evidence (--evidence: what was tested, what it showed)")
 
 
 def _missing(step: StateRow) -> list[str]:
@@ -559,7 +606,7 @@ def _step_row(s: Step, i: int) -> StateRow:
             "signoff_roles": list(s.signoff_roles), "backout": list(s.backout),
             "backout_duration": s.backout_duration, "contingency": int(s.contingency),
             "point_of_no_return": int(s.point_of_no_return), "targets": list(s.targets), "unplanned": 0,
-            **pending_step()}
+            "kpis_ready": int(s.kpis_ready), **pending_step()}
 
 
 def _risk_row(r: Risk, i: int) -> StateRow:
@@ -571,7 +618,7 @@ def _risk_row(r: Risk, i: int) -> StateRow:
 # what a fold resets before it replays a step's or a risk's events
 def pending_step() -> StateRow:
     return {"status": StepStatus.PENDING.value, "started_at": None, "ended_at": None, "reason": None,
-            "forced": 0, "invoked": 0, "target_state": {}}
+            "forced": 0, "invoked": 0, "target_state": {}, "evidence": None}
 
 
 WATCHED_RISK: StateRow = {"status": RiskStatus.WATCHING.value, "incident": None}

@@ -5,7 +5,7 @@ Every instant is stored as integer milliseconds since the epoch, UTC.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -237,6 +237,19 @@ def parse_moment(text: str, *, golive: int, now: int, tz: ZoneInfo) -> int:
     else:
         moment = to_ms(parse_planned(cleaned, from_ms(golive, tz), tz))
     return require_in_range(moment, text)
+
+
+def parse_due(text: str, *, golive: int, tz: ZoneInfo) -> int:
+    """A due date: a calendar date means by the end of that day; else a time as a plan
+    writes one (an ISO time, H+14d)."""
+    cleaned = str(text).strip()
+    try:
+        day = date.fromisoformat(cleaned) if len(cleaned) == 10 else None
+    except ValueError:
+        day = None
+    if day is not None:
+        return require_in_range(to_ms(wall_time(datetime.combine(day + timedelta(days=1), time()), tz)) - 1, text)
+    return require_in_range(to_ms(parse_planned(cleaned, from_ms(golive, tz), tz)), text)
 
 
 def _nearest_to_golive(clock: time, golive: int, tz: ZoneInfo) -> int:

@@ -199,9 +199,20 @@ class _Checker:
             roles=[self._fact(Role, ("roles", i), **r.model_dump()) for i, r in self.valid["roles"]],
             people=people, steps=steps, risks=risks,
             audiences=[self._fact(Audience, ("audiences", i), **a.model_dump()) for i, a in self.valid["audiences"]],
-            kpis=[self._fact(Kpi, ("kpis", i), **k.model_dump()) for i, k in self.valid["kpis"]],
+            kpis=[self._kpi(i, k) for i, k in self.valid["kpis"]],
             window=window, rollback=list(spec.rollback),
         )
+
+    def _kpi(self, i: int, spec):
+        values = spec.model_dump(exclude={"source"})
+        if spec.source is not None:
+            where: Path_ = ("kpis", i, "source")
+            every = self._duration(spec.source.every, (*where, "every"))
+            timeout = self._duration(spec.source.timeout, (*where, "timeout"))
+            if timeout > every:
+                self.doc.report((*where, "timeout"), "a source's timeout must not be longer than its period (every)")
+            values["source"] = {"command": spec.source.command, "every": every or 1, "timeout": timeout or 1}
+        return self._fact(Kpi, ("kpis", i), **values)
 
     def _fact(self, model, where: Path_, **values):
         """The domain object `init` will store; what it refuses is reported at the item
@@ -297,6 +308,8 @@ class _Checker:
                 self.doc.report(("steps", i, "signoffs"), "a gate needs at least one sign-off role")
             if s.kind is not StepKind.GATE and s.signoffs:
                 self.doc.report(("steps", i, "signoffs"), "only a gate takes sign-offs")
+            if s.kind is not StepKind.GATE and s.kpis_ready:
+                self.doc.report(("steps", i, "kpis_ready"), "only a gate can wait for the KPIs to be ready")
             if s.start is None and not s.contingency:
                 self.doc.report(("steps", i, "start"), "missing field (only a contingency step may have no start)")
             start = self._when(s.start, ("steps", i, "start"), tz, golive_dt) if golive_dt and s.start else golive
@@ -310,7 +323,7 @@ class _Checker:
                 depends_on=tuple(s.depends_on), critical=s.critical,
                 instructions=s.instructions, signoff_roles=tuple(s.signoffs),
                 backout=tuple(s.backout), backout_duration=backout, contingency=s.contingency,
-                point_of_no_return=s.point_of_no_return, targets=tuple(s.targets),
+                point_of_no_return=s.point_of_no_return, targets=tuple(s.targets), kpis_ready=s.kpis_ready,
             ))
         return steps
 

@@ -92,6 +92,7 @@ class StepSpec(Strict):
     contingency: bool = False  # runs only if needed (the rollback runbook, a restore)
     point_of_no_return: bool = False  # once done, a backout is a recovery, not a rollback
     targets: list[Id] = []  # servers, regions, shops: each done or failed on its own
+    kpis_ready: bool = False  # a gate: refused while a KPI has no baseline or its source never answered
 
 
 class RiskSpec(Strict):
@@ -111,13 +112,22 @@ class AudienceSpec(Strict):
     cadence: dict[Phase, Count] = {}  # 1 to MAX_CADENCE: checked in loader.py
 
 
+class SourceSpec(Strict):
+    """Where a KPI's readings come from: a shell command that prints one number."""
+
+    command: str = Field(min_length=1)
+    every: Duration = "5m"
+    timeout: Duration = "10s"
+
+
 class KpiSpec(Strict):
     key: Id
     name: str
     unit: str = ""
-    baseline: Figure
+    baseline: Figure | None = None  # unwritten: measured by the readings before H
     target: Figure
     better: Better = Better.UP
+    source: SourceSpec | None = None
 
 
 class WindowSpec(Strict):

@@ -25,6 +25,7 @@ from ..domain.kinds import (
 )
 from ..domain.reducer import PASSED, AlreadyPassed, Board, initial
 from ..domain.rules import STEP_ACTIONS, RuleError
+from ..domain.visible import visible
 from . import queries, reader
 from .store import Answer, Change, Store, Tx
 
@@ -55,8 +56,10 @@ def init(store: Store, plan: Plan, at: int | None = None, rehearsal: bool = Fals
 
 # -- runbook -------------------------------------------------------------------------------
 def step(store: Store, action: str, step_id: str, note: str | None = None,
-         force: bool = False, at: int | None = None, target: str | None = None) -> Answer:
-    """Move a step; with `target`, mark one of its targets done or failed."""
+         force: bool = False, at: int | None = None, target: str | None = None,
+         evidence: str | None = None) -> Answer:
+    """Move a step; with `target`, mark one of its targets done or failed; a check step is
+    passed with its `evidence`."""
     note = check_text(note or "", "note")
     if action not in STEP_ACTIONS:
         raise RuleError(f"unknown step action {action!r}")
@@ -64,7 +67,8 @@ def step(store: Store, action: str, step_id: str, note: str | None = None,
         raise ValueError("--target must name one of the step's targets")
     if target is not None and action not in ("done", "fail"):
         raise RuleError(f"a target is marked done or failed, not {action}")
-    payload = {"note": note, "force": force} | ({"target": check_text(target, "target")} if target else {})
+    payload = {"note": note, "force": force} | ({"target": check_text(target, "target")} if target else {}) \
+        | ({"evidence": check_text(evidence, "evidence")} if evidence else {})
 
     def body(tx: Tx) -> Change:
         _get(tx, "steps", "id", step_id, "step")
@@ -239,13 +243,93 @@ def send_message(store: Store, message_id: int, at: int | None = None) -> Answer
     return store.write(body, at)
 
 
-def record_kpi(store: Store, kpi: str, value: float, at: int | None = None) -> Answer:
+class AlreadyRead(RuleError):
+    """A source's period, read already (by another `kpi watch`)."""
+
+
+MAX_SOURCE_ERROR = 300  # characters of a failed source's error that are kept
+RECENT_READINGS = 20  # a period is looked for among a KPI's latest readings: periods only grow
+
+
+def record_kpi(store: Store, kpi: str, value: float, at: int | None = None,
+               source: bool = False, period: int | None = None) -> Answer:
+    """A KPI reading; `source`: read from the plan's source command (its `period`-th run,
+    refused as AlreadyRead when that period is recorded already)."""
     if not math.isfinite(value):
         raise RuleError(f"a KPI reading must be a finite number, not {value}")
+    payload: dict[str, Any] = {"value": value} | ({"source": True} if source else {}) | _period(period)
 
     def body(tx: Tx) -> Change:
-        _get(tx, "kpis", "key", kpi, "KPI")
-        return Change("kpi.record", "kpi", kpi, {"value": value}, lambda board: {"kpi": kpi, "value": value})
+        _unread(tx, kpi, period)
+        return Change("kpi.record", "kpi", kpi, payload, lambda board: {"kpi": kpi, "value": value})
+    return store.write(body, at)
+
+
+def record_kpi_failure(store: Store, kpi: str, error: str, at: int | None = None,
+                       period: int | None = None) -> Answer:
+    """A source command that gave no number: its error, on one visible line, never a value."""
+    shown = visible(error, one_line=True, limit=MAX_SOURCE_ERROR).strip() or "no output"
+    payload = {"error": shown} | _period(period)
+
+    def body(tx: Tx) -> Change:
+        _unread(tx, kpi, period)
+        return Change("kpi.fail", "kpi", kpi, payload, lambda board: {"kpi": kpi, "error": shown})
+    return store.write(body, at)
+
+
+def _period(period: int | None) -> dict[str, int]:
+    return {"period": period} if period is not None else {}
+
+
+def _unread(tx: Tx, kpi: str, period: int | None) -> None:
+    """The KPI exists; and a source's period is not recorded yet."""
+    _get(tx, "kpis", "key", kpi, "KPI")
+    if period is None:
+        return
+    recent = tx.all("SELECT json_extract(payload, '$.period') AS period FROM events WHERE entity = 'kpi'"
+                    " AND entity_id = ? ORDER BY id DESC LIMIT ?", (kpi, RECENT_READINGS))
+    if any(r["period"] is not None and r["period"] >= period for r in recent):
+        raise AlreadyRead(f"KPI {kpi}: period {period} is recorded already")
+
+
+# -- follow-ups ----------------------------------------------------------------------------
+def add_followup(store: Store, title: str, owner: str, due: int | None = None, priority: str = "P3",
+                 incident: str | None = None, step: str | None = None, at: int | None = None) -> Answer:
+    """Work the go-live leaves behind, numbered FU-1, FU-2, ..."""
+    from ..domain.models import NewFollowup
+
+    new = NewFollowup.model_validate({"title": title, "owner": owner, "due": due, "priority": priority,
+                                      "incident": incident, "step": step})
+
+    def body(tx: Tx) -> Change:
+        _check_refs(tx, step=new.step, role=new.owner)
+        ref = None
+        if new.incident is not None:
+            row = _incident(tx, new.incident)
+            if row["opened_at"] > tx.happened_at:
+                raise RuleError(f"{row['ref']} was not open yet at that time")
+            ref = row["ref"]
+        last = tx.one("SELECT MAX(number) AS n FROM followups")
+        number = (last["n"] if last and last["n"] else 0) + 1
+        payload = new.model_dump() | {"ref": f"FU-{number}", "incident": ref}
+        return Change("followup.add", "followup", f"FU-{number}", payload,
+                      lambda board: {"followup": f"FU-{number}"})
+    return store.write(body, at)
+
+
+def close_followup(store: Store, ref: str, outcome: str, note: str, at: int | None = None) -> Answer:
+    """A follow-up done or dropped (`outcome`), with a note that says what or why."""
+    note = check_text(note, "note")
+    if outcome not in ("done", "drop"):
+        raise RuleError(f"a follow-up is done or dropped, not {outcome!r}")
+
+    def body(tx: Tx) -> Change:
+        number = _number(ref, "FU-")
+        row = tx.one("SELECT number, ref FROM followups WHERE number = ?", (number,)) if number is not None else None
+        if row is None:
+            raise RuleError(f"unknown follow-up {ref!r}")
+        return Change(f"followup.{outcome}", "followup", row["ref"], {"note": note},
+                      lambda board: {"followup": row["ref"], "status": board.followups[row["number"]]["status"]})
     return store.write(body, at)
 
 
@@ -321,12 +405,17 @@ def _known(tx: Tx, table: str, key: str) -> str:
 
 def _incident(tx: Tx, ref: str) -> dict[str, Any]:
     """An incident by 'INC-3', 'inc-3' or '3'."""
-    text = str(ref).strip().upper().removeprefix("INC-")
-    number = int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+    number = _number(ref, "INC-")
     row = tx.one("SELECT * FROM incidents WHERE number=?", (number,)) if number is not None else None
     if row is None:
         raise RuleError(f"unknown incident {ref!r}")
     return row
+
+
+def _number(ref: str, prefix: str) -> int | None:
+    """'INC-3', 'inc-3' or '3' -> 3 (with prefix 'INC-'); None when it is no such number."""
+    text = str(ref).strip().upper().removeprefix(prefix)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 def _check_refs(tx: Tx, step: str | None = None, risk: str | None = None, role: str | None = None) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ..domain import followups
 from ..domain.events import ACTIONS, CORRECTIONS, LOGS, Event, target_of
 from ..domain.reducer import (
     FOLDED_META,
@@ -32,10 +33,12 @@ from .schema import JSON_COLUMNS
 RUNBOOK_ENTITIES = ("step", "decision", "role", "forecast", "rehearsal")
 KEYS = {"meta": "key", "roles": "key", "steps": "id", "risks": "id", "audiences": "key", "kpis": "key",
         "assignments": "id", "signoffs": "id", "incidents": "number", "incident_updates": "id",
-        "decisions": "id", "messages": "id", "kpi_readings": "id", "notes": "id", "effects": "event"}
+        "decisions": "id", "messages": "id", "kpi_readings": "id", "notes": "id", "followups": "number",
+        "effects": "event"}
 # parents before children: the order rows are written in, and the reverse of removal
 WRITE_ORDER = ("meta", "roles", "steps", "risks", "audiences", "kpis", "assignments", "incidents",
-               "signoffs", "incident_updates", "decisions", "messages", "kpi_readings", "notes", "effects")
+               "signoffs", "incident_updates", "decisions", "messages", "kpi_readings", "notes", "followups",
+               "effects")
 CHUNK = 500  # ids per IN (...) query
 # one table's part of a change: which stored rows it owns (SQL, its parameters), and the rows
 # the fold made of them
@@ -51,11 +54,12 @@ class Scope:
     incidents: set[int] = field(default_factory=set)
     risks: set[str] = field(default_factory=set)
     messages: set[int] = field(default_factory=set)
+    followups: set[int] = field(default_factory=set)
     logs: set[int] = field(default_factory=set)  # event ids of notes and KPI readings
 
     def only_logs(self) -> bool:
         """A new note or reading: nothing recorded before can bear on it."""
-        return not (self.runbook or self.incidents or self.risks or self.messages)
+        return not (self.runbook or self.incidents or self.risks or self.messages or self.followups)
 
     def add(self, event: Event) -> None:
         if event.entity in RUNBOOK_ENTITIES:
@@ -68,6 +72,8 @@ class Scope:
                 self.incidents.add(incident_number(event.payload["incident"]))
         elif event.entity == "message":
             self.messages.add(int(event.subject))
+        elif event.entity == "followup":
+            self.followups.add(followups.number(event.subject))
         elif event.action in LOGS:
             self.logs.add(event.id)
 
@@ -89,6 +95,8 @@ def events_of(conn: sqlite3.Connection, scope: Scope) -> list[Event]:
         take("action = 'risk.trigger' AND json_extract(payload, '$.incident') = ?", (f"INC-{number}",))
     for message in scope.messages:
         take("entity = 'message' AND entity_id = ?", (str(message),))
+    for followup in scope.followups:
+        take("entity = 'followup' AND entity_id = ?", (f"FU-{followup}",))
     for event_id in scope.logs:
         take("id = ?", (event_id,))
     targets = list(found)
@@ -199,14 +207,19 @@ def base(conn: sqlite3.Connection, scope: Scope) -> Board:
     runbook, risks = scope.runbook, bool(scope.risks or scope.incidents)
     meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta") if not _folded(k)} if runbook else {}
     meta["hold"] = ""
-    return Board(
+    steps = {k: r | pending_step() for k, r in _keyed(conn, "steps", "unplanned = 0").items()} if runbook else {}
+    waits_for_kpis = any(s["kpis_ready"] for s in steps.values())
+    board = Board(
         meta=meta,
         roles=_keyed(conn, "roles") if runbook else {},
-        steps={k: r | pending_step() for k, r in _keyed(conn, "steps", "unplanned = 0").items()} if runbook else {},
+        steps=steps,
         risks={k: r | WATCHED_RISK for k, r in _keyed(conn, "risks").items()} if risks else {},
-        audiences={}, kpis={},
+        audiences={}, kpis=_keyed(conn, "kpis") if waits_for_kpis else {},
         assignments=[r | {"ended_at": None} for r in stored_rows(conn, "assignments", "id < 0")] if runbook else [],
     )
+    if waits_for_kpis:  # a gate that needs them: when each KPI was first read, and first answered
+        board.kpi_firsts = reader.kpi_firsts(conn)
+    return board
 
 
 def stored_rows(conn: sqlite3.Connection, table: str, where: str = "1",
@@ -217,7 +230,7 @@ def stored_rows(conn: sqlite3.Connection, table: str, where: str = "1",
     for row in rows:
         row.pop("rev", None)
         for column in JSON_COLUMNS.get(table, ()):
-            row[column] = json.loads(row[column])
+            row[column] = json.loads(row[column]) if row[column] is not None else None
     return rows
 
 
@@ -248,6 +261,8 @@ def owned(board: Board, scope: Scope) -> dict[str, Part]:
         parts["incidents"] = _picked("number", scope.incidents, board.incidents)
     if scope.messages:
         parts["messages"] = _picked("id", scope.messages, board.messages)
+    if scope.followups:
+        parts["followups"] = _picked("number", scope.followups, board.followups)
     if scope.incidents:
         parts["incident_updates"] = _among("incident", scope.incidents,
                                            [u for u in board.incident_updates.values()
@@ -295,7 +310,7 @@ def write(conn: sqlite3.Connection, parts: dict[str, Part], rev: int, fresh: boo
 
 
 def _upsert(conn: sqlite3.Connection, table: str, row: StateRow, rev: int) -> None:
-    values = {k: json.dumps(v) if k in JSON_COLUMNS.get(table, ()) else v for k, v in row.items()}
+    values = {k: json.dumps(v) if k in JSON_COLUMNS.get(table, ()) and v is not None else v for k, v in row.items()}
     values["rev"] = rev
     columns = ", ".join(values)
     updates = ", ".join(f"{c} = excluded.{c}" for c in values if c != KEYS[table])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..domain.events import Event
-from ..domain.reducer import JournalError
+from ..domain.reducer import JournalError, KpiFirsts
 
 BATCH = 2000
 _EVENT_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, login"
@@ -188,6 +188,15 @@ def _spreads(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -
         "SELECT entity_id, COUNT(*), MIN(json_extract(payload, '$.value')), MAX(json_extract(payload, '$.value'))"
         f" FROM facts WHERE action = 'kpi.record' AND {bound} GROUP BY entity_id", params)
     return {kpi: Spread(count, low, high) for kpi, count, low, high in cursor}
+
+
+def kpi_firsts(conn: sqlite3.Connection) -> dict[str, KpiFirsts]:
+    """KPI -> when it was first read, and when its source first answered, as corrected."""
+    conn.execute(FACTS)
+    cursor = conn.execute(
+        "SELECT entity_id, MIN(happened_at), MIN(CASE WHEN json_extract(payload, '$.source') THEN happened_at END)"
+        " FROM facts WHERE action = 'kpi.record' GROUP BY entity_id")
+    return {kpi: KpiFirsts(first, answered) for kpi, first, answered in cursor}
 
 
 def events(conn: sqlite3.Connection, where: str = "1", params: tuple[object, ...] = (),

@@ -5,10 +5,11 @@ rev > R" finds everything the events after R touched, across every table.
 """
 
 APPLICATION_ID = 0x57524D31  # 'WRM1': marks a SQLite file as a war room
-TABLES_WITH_REV = (
+_V1_TABLES = (
     "meta", "roles", "assignments", "steps", "signoffs", "risks", "incidents",
     "incident_updates", "decisions", "audiences", "messages", "kpis", "kpi_readings", "notes",
 )
+TABLES_WITH_REV = (*_V1_TABLES, "followups")
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT, rev INTEGER NOT NULL);
@@ -107,7 +108,7 @@ CREATE TABLE notes (
     id INTEGER PRIMARY KEY, text TEXT NOT NULL, tags TEXT NOT NULL, operator TEXT NOT NULL,
     happened_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, rev INTEGER NOT NULL
 );
-""" + "".join(f"CREATE INDEX {t}_rev ON {t}(rev);\n" for t in TABLES_WITH_REV)
+""" + "".join(f"CREATE INDEX {t}_rev ON {t}(rev);\n" for t in _V1_TABLES)
 
 # the facts typed after others that happened later, and the latest time known then
 LATE_ENTRIES = """SELECT id, latest FROM (SELECT id, happened_at, MAX(happened_at) OVER (ORDER BY id
@@ -151,12 +152,53 @@ ALTER TABLE steps ADD COLUMN invoked INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE steps ADD COLUMN unplanned INTEGER NOT NULL DEFAULT 0;
 """
 
+# Version 4: the after-phase. A KPI's baseline may be left to its readings before H, and its
+# readings may come from a `source` command, which fails with an `error` (never a number): the
+# kpis and kpi_readings tables are made anew (a NOT NULL cannot be dropped in place), the
+# readings first, as they refer to the KPIs. A gate may wait for the KPIs to be measurable
+# (kpis_ready); a check step is passed with its evidence; follow-ups are new. `leases` says
+# which `kpi watch` reads the sources (not journaled: it is who works, not what happened).
+_V4 = """
+CREATE TABLE kpi_readings_v3 AS SELECT * FROM kpi_readings;
+DROP TABLE kpi_readings;
+CREATE TABLE kpis_v4 (
+    key TEXT PRIMARY KEY, position INTEGER NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
+    baseline REAL, target REAL NOT NULL, better TEXT NOT NULL, source TEXT, rev INTEGER NOT NULL
+);
+INSERT INTO kpis_v4 (key, position, name, unit, baseline, target, better, rev)
+    SELECT key, position, name, unit, baseline, target, better, rev FROM kpis;
+DROP TABLE kpis;
+ALTER TABLE kpis_v4 RENAME TO kpis;
+CREATE TABLE kpi_readings (
+    id INTEGER PRIMARY KEY, kpi TEXT NOT NULL REFERENCES kpis(key), value REAL, error TEXT,
+    operator TEXT NOT NULL, happened_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+    rev INTEGER NOT NULL, CHECK ((value IS NULL) <> (error IS NULL))
+);
+INSERT INTO kpi_readings (id, kpi, value, operator, happened_at, recorded_at, rev)
+    SELECT id, kpi, value, operator, happened_at, recorded_at, rev FROM kpi_readings_v3;
+DROP TABLE kpi_readings_v3;
+CREATE INDEX kpis_rev ON kpis(rev);
+CREATE INDEX kpi_readings_rev ON kpi_readings(rev);
+CREATE INDEX kpi_readings_kpi ON kpi_readings(kpi, happened_at);
+ALTER TABLE steps ADD COLUMN kpis_ready INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE steps ADD COLUMN evidence TEXT;
+CREATE TABLE followups (
+    number INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
+    owner TEXT NOT NULL REFERENCES roles(key), due INTEGER, priority TEXT NOT NULL,
+    incident TEXT REFERENCES incidents(ref), step TEXT REFERENCES steps(id), status TEXT NOT NULL,
+    note TEXT, opened_by TEXT NOT NULL, opened_at INTEGER NOT NULL, closed_by TEXT, closed_at INTEGER,
+    recorded_at INTEGER NOT NULL, rev INTEGER NOT NULL
+);
+CREATE INDEX followups_rev ON followups(rev);
+CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
+"""
+
 # the columns that hold JSON, by table
-JSON_COLUMNS = {"steps": ("depends_on", "signoff_roles", "backout", "targets", "target_state"),
+JSON_COLUMNS = {"kpis": ("source",), "steps": ("depends_on", "signoff_roles", "backout", "targets", "target_state"),
                 "risks": ("steps",), "audiences": ("cadence",), "notes": ("tags",), "effects": ("effect",)}
 
 # MIGRATIONS[n] takes a file from schema version n to n + 1; after the SQL, the state
 # tables are rebuilt from the journal when the version brings new rules (REFOLD_AT).
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 REFOLD_AT = 2
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,39 @@
+"""Follow-ups: the work a go-live leaves behind (a bug qualified while stabilising, a fix
+after an incident), each with an owner, a priority and maybe a due date, until done or
+dropped. Handlers of the reducer (reducer._HANDLERS)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .kinds import FollowupStatus
+from .rules import RuleError
+
+if TYPE_CHECKING:
+    from .events import Event
+    from .reducer import Board
+
+
+def number(ref: str) -> int:
+    """'FU-3' -> 3."""
+    return int(ref.removeprefix("FU-"))
+
+
+def add(board: Board, e: Event, p: dict[str, Any], check: bool) -> None:
+    """A new follow-up (the command checked what it names exists at that time)."""
+    n = number(p["ref"])
+    board.followups[n] = {
+        "number": n, "ref": p["ref"], "title": p["title"], "owner": p["owner"], "due": p.get("due"),
+        "priority": p["priority"], "incident": p.get("incident"), "step": p.get("step"),
+        "status": FollowupStatus.OPEN.value, "note": None, "opened_by": e.operator, "opened_at": e.happened_at,
+        "closed_by": None, "closed_at": None, "recorded_at": e.recorded_at}
+
+
+def close(board: Board, e: Event, p: dict[str, Any], check: bool) -> None:
+    """Done, or dropped (not worth doing after all): either way with a note saying why."""
+    row = board.followups[number(e.subject)]
+    if check and row["status"] != FollowupStatus.OPEN:
+        raise RuleError(f"{row['ref']} is already {row['status']}")
+    if check and not (p.get("note") or "").strip():
+        raise RuleError(f"closing {row['ref']} needs a note (--note): what was done, or why it is dropped")
+    status = FollowupStatus.DONE if e.verb == "done" else FollowupStatus.DROPPED
+    row.update(status=status.value, note=p.get("note") or "", closed_by=e.operator, closed_at=e.happened_at)
