@@ -3,14 +3,19 @@ after an incident), each with an owner, a priority and maybe a due date, until d
 dropped. Handlers of the reducer (reducer._HANDLERS)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .kinds import FollowupStatus
 from .rules import RuleError
 
 if TYPE_CHECKING:
     from .events import Event
-    from .reducer import Board
+
+
+class Board(Protocol):
+    """The reducer's board, as far as follow-ups go (the reducer imports this module)."""
+
+    followups: dict[int, dict[str, Any]]
 
 
 def number(ref: str) -> int:

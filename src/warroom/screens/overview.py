@@ -175,7 +175,8 @@ def kpis_text(room: views.Room, width: int) -> Text:
         unit = kpi.unit if len(kpi.unit) <= 2 or width == LABEL_WIDE else ""
         latest = "—" if kpi.latest is None else format_number(kpi.latest, unit)
         text.append_text(safe(f"{latest:>5}", "bold green" if kpi.met else "bold yellow"))
-        text.append_text(safe(f" ({format_number(kpi.baseline) if kpi.baseline is not None else '—'}→{format_number(kpi.target)}) ", "dim"))
+        baseline = format_number(kpi.baseline) if kpi.baseline is not None else "—"
+        text.append_text(safe(f" ({baseline}→{format_number(kpi.target)}) ", "dim"))
         text.append(sparkline(kpi.values, 8), "cyan")
     return text or Text("no KPI in the plan", "dim", end="")
 
