@@ -3,6 +3,7 @@
 with its evidence, follow-ups from added to done or dropped."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,18 @@ def test_a_followup_retracted_is_gone_and_its_number_is_not_reused(room):
     room.ok("retract", str(event), "--why", "typed in the wrong war room")
     assert rows(room.path, "SELECT * FROM followups") == []
     assert room.ok("followup", "add", "Second", "--owner", "rm")["followup"] == "FU-1"
+
+
+def test_status_counts_the_checks_and_the_followups_overdue_at_its_moment(room):
+    room.ok("step", "start", "journey", "--force", "--note", "early", "--at", "2026-12-01T10:00", who="Bob")
+    room.ok("step", "fail", "journey", "--note", "ERP shows the orders twice", "--at", "2026-12-01T10:30", who="Bob")
+    room.ok("followup", "add", "Fix the ERP sync", "--owner", "qa", "--step", "journey", "--due", "2026-12-03",
+            "--at", "2026-12-01T11:00")
+    room.ok("followup", "add", "Drop me", "--owner", "rm", "--at", "2026-12-01T11:00")
+    room.ok("followup", "drop", "FU-2", "--note", "not needed", "--at", "2026-12-01T12:00")
+    before_due = room.run("status", "--as-of", "2026-12-03T12:00")
+    assert "checks: 1 failed of 1" in before_due.output
+    assert "follow-ups: 1 open, 0 done, 1 dropped" in before_due.output
+    overdue = json.loads(room.run("--json", "status", "--as-of", "2026-12-04T00:00").output)
+    assert overdue["followups"] == {"open": 1, "dropped": 1, "overdue": 1}
+    assert overdue["checks"] == {"failed": 1}

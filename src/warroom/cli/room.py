@@ -173,7 +173,23 @@ def status(ctx: Context, as_of: str | None) -> None:
     latest = result["latest_decision"]
     if latest:
         say(f"latest decision: {latest['kind']} by {latest['decided_by']}: {latest['rationale']}")
+    for line in _after_lines(result["checks"], result["followups"]):
+        say(line)
     say(f"decisions {result['decisions']}, messages {result['messages']}, events {result['events']}")
+
+
+def _after_lines(checks: dict[str, int], followups: dict[str, int]) -> list[str]:
+    """The stabilisation checks and the follow-ups, once there are any."""
+    lines = []
+    if checks:
+        counts = ", ".join(f"{checks[k]} {word}" for k, word in (("done", "passed"), ("failed", "failed"))
+                           if checks.get(k))
+        lines.append(f"checks: {counts or 'none re-tested'} of {sum(checks.values())}")
+    if len(followups) > 1:  # more than `overdue`
+        overdue = f" ({followups['overdue']} overdue)" if followups["overdue"] else ""
+        lines.append(f"follow-ups: {followups.get('open', 0)} open{overdue}, {followups.get('done', 0)} done, "
+                     f"{followups.get('dropped', 0)} dropped")
+    return lines
 
 
 def _forecast_lines(forecast: dict, tz: ZoneInfo, now: int) -> list[str]:

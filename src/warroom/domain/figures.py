@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from . import forecast, timefmt
 from .forecast import in_play
-from .kinds import IncidentStatus, Phase, StepStatus
+from .kinds import FollowupStatus, IncidentStatus, Phase, StepKind, StepStatus
 from .rules import SETTLED
 
 Row = Mapping[str, Any]  # a state table's row, by column name
@@ -81,7 +81,7 @@ def latest_decision(decisions: Iterable[R]) -> R | None:
 
 
 def summary(*, meta: Mapping[str, str], runbook: Sequence[Row], incidents: Sequence[Row], decisions: Sequence[Row],
-            messages: int, events: int, now: int) -> dict[str, Any]:
+            followups: Sequence[Row], messages: int, events: int, now: int) -> dict[str, Any]:
     """The answer of `warroom status`, from the state tables or from a board rebuilt from the
     journal (`status --as-of`): one shape, whichever it comes from. Of the incidents, `total`
     and `by_severity` count every one opened so far, resolved or not; `open` and
@@ -114,7 +114,15 @@ def summary(*, meta: Mapping[str, str], runbook: Sequence[Row], incidents: Seque
         "messages": messages,
         "events": events,
         "forecast": forecast.of_room(runbook, meta, decisions, now).as_json(),
+        "checks": _count(s["status"] for s in runbook if s["kind"] == StepKind.CHECK),
+        "followups": {**_count(f["status"] for f in followups),
+                      "overdue": sum(is_overdue(f, now) for f in followups)},
     }
+
+
+def is_overdue(followup: Row, now: int) -> bool:
+    """An open follow-up past its due time."""
+    return followup["status"] == FollowupStatus.OPEN and followup["due"] is not None and followup["due"] < now
 
 
 def _by_severity(incidents: Iterable[Row]) -> dict[str, int]:

@@ -31,6 +31,7 @@ def status(store: Store, now: int | None = None) -> dict[str, Any]:
     return summary(
         meta=store.meta(), runbook=steps(store), incidents=store.query("SELECT severity, status FROM incidents"),
         decisions=store.query("SELECT id, kind, decided_by, rationale, happened_at FROM decisions"),
+        followups=store.query("SELECT status, due FROM followups"),
         messages=_scalar(store, "SELECT COUNT(*) FROM messages"),
         events=_scalar(store, "SELECT COUNT(*) FROM events"),
         now=now if now is not None else timefmt.now_ms())
@@ -46,7 +47,8 @@ def status_as_of(store: Store, t_ms: int) -> dict[str, Any]:
         board = journal_board(store.conn, t_ms, logs=False)
         counts = reader.tally(store.conn, t_ms)
     return summary(meta=board.meta, runbook=list(board.steps.values()), incidents=board.incident_list(),
-                   decisions=list(board.decisions.values()), messages=counts.messages, events=counts.events, now=t_ms)
+                   decisions=list(board.decisions.values()), followups=list(board.followups.values()),
+                   messages=counts.messages, events=counts.events, now=t_ms)
 
 
 def event_count(store: Store) -> int:
