@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from . import console, record, room
+from . import watch as _watch  # noqa: F401  (adds `kpi watch` and `kpi check` to the kpi group)
 from .base import Context, OneLineGroup, json_option, login_name
 from .export import export
 

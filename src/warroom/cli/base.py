@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -71,6 +72,9 @@ def guarded(fn):
         except OverflowError:
             say("warroom: a number given is too large", err=True)
             sys.exit(EXIT_BAD_INPUT)
+        except BrokenPipeError:  # `warroom status | head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit must not fail
+            sys.exit(EXIT_FAILED)
         except sqlite3.Error as exc:
             say(f"warroom: {_database_error(exc)}", err=True)
             sys.exit(EXIT_FAILED)

@@ -22,6 +22,19 @@ def steps(store: Store) -> list[dict[str, Any]]:
     return rows
 
 
+def kpi_sources(store: Store) -> list[dict[str, Any]]:
+    """The KPIs whose plan gives a source (key, unit, source: command, every, timeout), in the
+    plan's order."""
+    rows = store.query("SELECT key, unit, source FROM kpis WHERE source IS NOT NULL ORDER BY position")
+    return [row | {"source": json.loads(row["source"])} for row in rows]
+
+
+def created_by(store: Store) -> str | None:
+    """The OS login that created the war room, and loaded its plan."""
+    row = store.conn.execute("SELECT login FROM events WHERE action = 'init'").fetchone()
+    return row[0] if row else None
+
+
 def first_planned(store: Store) -> int | None:
     """When the plan's first step was to start: the earliest a fact may be dated from."""
     return store.conn.execute("SELECT MIN(planned_start) FROM steps").fetchone()[0]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..domain import timefmt
@@ -41,6 +41,7 @@ def os_login() -> str:
 Answer = dict[str, Any]  # what a command answers: its event's id, and what the fold made of it
 BUSY_ATTEMPTS = 50
 BACKOFF_MS = (2, 50)
+T = TypeVar("T")
 
 
 @dataclass
@@ -157,14 +158,7 @@ class Store:
         """Run one command: its body, its journal event, one commit. Retried when busy."""
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only, nothing can be recorded")
-        for attempt in range(BUSY_ATTEMPTS):
-            try:
-                return self._attempt(body, at)
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc) or attempt == BUSY_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(*BACKOFF_MS) / 1000 * min(attempt + 1, 10))
-        raise AssertionError("unreachable")
+        return retry_busy(lambda: self._attempt(body, at))
 
     def _attempt(self, body: Callable[[Tx], Change], at: int | None) -> Answer:
         with self._turn:
@@ -210,6 +204,18 @@ class Store:
         except sqlite3.IntegrityError:
             raise RuleError("refused: other facts still name what it would remove (a decision about this "
                             "incident?): retract them first") from None
+
+
+def retry_busy(attempt: Callable[[], T]) -> T:
+    """Run a whole transaction again, after a jittered pause, while SQLite says busy."""
+    for n in range(BUSY_ATTEMPTS):
+        try:
+            return attempt()
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc) or n == BUSY_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(*BACKOFF_MS) / 1000 * min(n + 1, 10))
+    raise AssertionError("unreachable")
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
