@@ -9,6 +9,7 @@ time) and one correction of a time typed wrong.
 """
 from __future__ import annotations
 
+import json
 from functools import partial as do
 from pathlib import Path
 
@@ -16,11 +17,13 @@ from .domain import timefmt
 from .plan.loader import Plan, load_demo_plan
 from .store import commands as c
 from .store.store import Store
+from .watch.kpis import OPERATOR as KPI_WATCH
 
 MINUTE = 60_000
 HELENE, KARIM, ZOE, JOAQUIN, ANAIS = ("Hélène Marchand", "Karim Benali", "Zoé Lefèvre", "Joaquín Ortega Ruiz",
                                       "Anaïs Nguyen")
 CHLOE, FRANCOIS, AMINATA, LEO = "Chloé Dubois-Ferrand", "François Lemaître", "Aminata Diallo", "Léo Petitjean"
+DAY_MINUTES, WEEK = 24 * 60, 7 * 24 * 60
 
 
 def _steps(*spans):
@@ -39,7 +42,20 @@ def _signoffs(gate, minute, *roles_who, verdict="go"):
 
 
 def _kpis(minute, **values):
-    return [(minute, LEO, do(c.record_kpi, kpi=key, value=v)) for key, v in values.items()]
+    """Readings `kpi watch` took from the KPIs' sources."""
+    return [(minute, KPI_WATCH, do(c.record_kpi, kpi=key, value=v, source=True)) for key, v in values.items()]
+
+
+def _check(step, who, start, end, evidence=None, failed=None):
+    """A check step re-tested: passed with its evidence, or failed with why."""
+    ended = do(c.step, action="done", step_id=step, evidence=evidence) if failed is None else \
+        do(c.step, action="fail", step_id=step, note=failed)
+    return [(start, who, do(c.step, action="start", step_id=step)), (end, who, ended)]
+
+
+def _followup(minute, who, title, owner, due_minute, priority, **about):
+    return minute, who, lambda store, at: c.add_followup(
+        store, title, owner, due=at + (due_minute - minute) * MINUTE, priority=priority, at=at, **about)
 
 
 def _late(typed, happened, who, command):
@@ -135,9 +151,13 @@ DAY = sorted([
     (-1630, LEO, do(c.decide, kind="go", decided_by=HELENE,
                     rationale="D-1 gate green: rehearsal, regression and load test passed")),
     *_steps(("announce-d1", CHLOE, -1595, -1580)),
+    *_kpis(-2000, checkout_conversion=61.2, p95_latency=915, payment_error_rate=0.82, support_tickets=6.3,
+           time_to_pay=95),
     *_steps(("morning-checks", ZOE, -655, -600)),
     *_kpis(-600, checkout_conversion=61.5, p95_latency=905, payment_error_rate=0.8, support_tickets=6, time_to_pay=94),
     *_steps(("war-room-briefing", HELENE, -360, -312)),
+    *_kpis(-60, checkout_conversion=61.7, p95_latency=900, payment_error_rate=0.78, support_tickets=5.9,
+           time_to_pay=93),
     *_steps(("final-readiness", ZOE, -60, -12)),
     *_signoffs("gate-golive", -6, ("release_manager", HELENE), ("tech_lead", KARIM), ("sre", ZOE), ("qa_lead", ANAIS)),
     (1, JOAQUIN, do(c.signoff, gate="gate-golive", role="dba", verdict="no-go",
@@ -157,6 +177,8 @@ DAY = sorted([
                  tags=("retro",))),
     (64, ZOE, do(c.update_incident, ref="INC-1", status="mitigated", note="BI export cancelled; migration resumed")),
     (75, ZOE, do(c.update_incident, ref="INC-1", status="resolved", note="Migration finished, no lock waits")),
+    _followup(80, HELENE, "Freeze batch jobs (BI export) during DB migrations: add it to the runbook template",
+              "release_manager", WEEK, "P2", incident="INC-1"),
     *_steps(("deploy-services", KARIM, 72, 101), ("smoke-tests", ANAIS, 102, 122),
             ("maintenance-off", ZOE, 123, 127), ("notify-site-open", CHLOE, 128, 133)),
     *_steps(("ramp-5", KARIM, 130, 160), ("watch-ramp", ZOE, 130, 255)),
@@ -180,11 +202,26 @@ DAY = sorted([
     *_steps(("handover-oncall", ZOE, 262, 275)),
     (265, ZOE, do(c.assign, role="sre", person="Mateusz Kowalczyk", contact="+33 6 39 98 10 52 / @mateusz.k")),
     (270, LEO, do(c.note, text="Ramp criteria were clear and numeric: keep that.", tags=("retro",))),
-    *_steps(("prod-journey-retest", ANAIS, 790, 905), ("hypercare", ZOE, 790, None),
-            ("kpi-watch", FRANCOIS, 790, None), ("payment-reconciliation", KARIM, 905, 962),
-            ("notify-d1-status", CHLOE, 965, 975)),
+    _followup(268, KARIM, "Get the permanent fix date for the issuer's 3-D Secure refusals from the PSP",
+              "tech_lead", 2 * WEEK, "P3", incident="INC-2"),
+    *_steps(("hypercare", ZOE, 790, None), ("kpi-watch", FRANCOIS, 790, None), ("notify-d1-status", CHLOE, 965, 975)),
+    *_check("prod-journey-retest", ANAIS, 790, 905, evidence="11 journeys passed on production with staff cards "
+            "(orders 88412-88437); ERP sync checked"),
+    *_check("payment-reconciliation", KARIM, 905, 962, evidence="Settlement report of 24 Nov matched: 0 paid twice, "
+            "0 authorisations without an order"),
+    *_check("retest-saved-cards", ANAIS, 910, 935, failed="iOS 5.2 still offers a deleted card until the app restarts"),
+    _followup(940, ANAIS, "iOS: drop the cached card list when a card is deleted (app 5.2.1)", "tech_lead",
+              WEEK, "P2", step="retest-saved-cards"),
     *_kpis(1500, checkout_conversion=64.1, p95_latency=780, payment_error_rate=0.42, support_tickets=5.2,
            time_to_pay=31),
+    *_kpis(3 * DAY_MINUTES, checkout_conversion=64.6, p95_latency=770, payment_error_rate=0.40, support_tickets=4.9,
+           time_to_pay=30),
+    (4 * DAY_MINUTES, HELENE, lambda store, at: c.close_followup(store, "FU-1", "done", "Added to the runbook "
+                                                                  "template: batch freeze from H-1h", at=at)),
+    *_kpis(WEEK, checkout_conversion=65.3, p95_latency=765, payment_error_rate=0.38, support_tickets=4.6,
+           time_to_pay=29),
+    *_kpis(2 * WEEK, checkout_conversion=65.8, p95_latency=760, payment_error_rate=0.37, support_tickets=4.4,
+           time_to_pay=28),
 ], key=lambda line: line[0])
 
 
@@ -216,6 +253,23 @@ def create_demo(path: str | Path, operator: str, now: int | None = None, minute:
     finally:
         for recorder in recorders.values():
             recorder.close()
+    write_sources(Path(path).parent / SOURCES, golive, now)
+
+
+SOURCES = "warroom-demo-kpis"  # what the demo plan's KPI sources read (beside the war room file)
+
+
+def write_sources(directory: Path, golive: int, now: int) -> None:
+    """What production would answer the demo's KPI sources now: the latest reading the day
+    has so far, one file per KPI (p95 latency as JSON with a `value`, as an API answers)."""
+    latest: dict[str, float] = {}
+    for at, who, command in DAY:
+        if who == KPI_WATCH and golive + at * MINUTE <= now:
+            latest[command.keywords["kpi"]] = command.keywords["value"]
+    directory.mkdir(exist_ok=True)
+    for kpi, value in latest.items():
+        text = json.dumps({"value": value, "unit": "ms"}) if kpi == "p95_latency" else str(value)
+        (directory / (f"{kpi}.json" if kpi == "p95_latency" else kpi)).write_text(text + "\n", encoding="utf-8")
 
 
 # how long each step of the day took in the rehearsal, against its plan (the rest: as planned)

@@ -13,6 +13,8 @@ from warroom.store import store
 
 from .helpers import NOW
 
+AFTER_MINUTE = 21_000  # two weeks after go-live
+
 
 @pytest.fixture
 def demo_path(tmp_path: Path, monkeypatch) -> Path:
@@ -21,6 +23,17 @@ def demo_path(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setattr(timefmt, "now_ms", lambda: NOW)
     monkeypatch.setattr(store, "os_login", lambda: "scribe")  # the same on every machine
     demo_day.create_demo(path, "Léo Petitjean", now=NOW)
+    monkeypatch.undo()
+    return path
+
+
+@pytest.fixture
+def after_demo_path(tmp_path: Path, monkeypatch) -> Path:
+    """The demo two weeks on (H+21000 min): check steps re-tested, follow-ups open, done and overdue."""
+    path = tmp_path / "after.db"
+    monkeypatch.setattr(timefmt, "now_ms", lambda: NOW)
+    monkeypatch.setattr(store, "os_login", lambda: "scribe")
+    demo_day.create_demo(path, "Léo Petitjean", now=NOW, minute=AFTER_MINUTE)
     monkeypatch.undo()
     return path
 

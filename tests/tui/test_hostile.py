@@ -25,6 +25,9 @@ def hostile_path(db_path):
             commands.note(store, text, tags=("retro",))
             commands.log_message(store, "sponsors", text, channel=text)
             commands.assign(store, "qa", text, contact=text)
+            commands.add_followup(store, text, "qa")
+            commands.record_kpi_failure(store, "conversion", text)
+        commands.record_kpi_failure(store, "conversion", HOSTILE[1] + HOSTILE[2])
         commands.decide(store, "hold", HOSTILE[2], HOSTILE[1])
         commands.step(store, "skip", "prepare", note=HOSTILE[2])
     return db_path
@@ -63,6 +66,14 @@ async def test_tables_hold_the_text_as_typed_made_visible(hostile_path):
         operators = {app.screen.table.cells(k)[2].plain for k in app.screen.table.keys}
         assert visible(EVIL_OPERATOR, one_line=True) in operators
         assert visible(EVIL_OPERATOR, one_line=True) in app.header(app.now(), 200).plain
+
+
+async def test_a_failed_sources_error_shows_literally(hostile_path):
+    app = WarRoomApp(hostile_path, EVIL_OPERATOR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        panel = str(app.screen.query_one("#overview-kpis").render())
+        assert ": [bold red]alarm[/bold red]␛[2J␛[31mESC␛[0m" in panel
 
 
 def test_safe_text_is_never_markup_and_shows_controls():

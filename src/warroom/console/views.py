@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from ..domain import figures, forecast, timefmt
 from ..domain.cadence import Clock, next_due
 from ..domain.forecast import Forecast
-from ..domain.kinds import Better, IncidentStatus, Phase, StepStatus, met
+from ..domain.kinds import Better, FollowupStatus, IncidentStatus, Phase, StepStatus, met
 from ..domain.reducer import PASSED
 from ..domain.rules import SETTLED
 from ..domain.timefmt import duration
@@ -31,9 +31,10 @@ from ..store.schema import JSON_COLUMNS
 # read from the journal instead)
 MIRRORED = {"meta": "key", "roles": "key", "assignments": "id", "steps": "id",
             "signoffs": "id", "risks": "id", "incidents": "number", "decisions": "id",
-            "audiences": "key", "messages": "id", "kpis": "key", "kpi_readings": "id"}
+            "audiences": "key", "messages": "id", "kpis": "key", "kpi_readings": "id", "followups": "number"}
 RECENT_EVENTS = 200
-KPI_POINTS = 60
+KPI_POINTS = 60  # readings kept per KPI on each side of go-live (the side before H measures a baseline),
+# and as many failed source runs: a source failing for an hour leaves the last values in view
 
 
 @dataclass
@@ -83,8 +84,9 @@ def snapshot(conn: sqlite3.Connection) -> Delta:
         last_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
         tables = {t: read(conn, f"SELECT * FROM {t}") for t in MIRRORED if t != "kpi_readings"}
         tables["kpi_readings"] = read(conn,
-            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY kpi ORDER BY id DESC) AS n"
-            " FROM kpi_readings) WHERE n <= ?", (KPI_POINTS,))
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY kpi, value IS NULL, happened_at < (SELECT"
+            " CAST(value AS INTEGER) FROM meta WHERE key = 'golive') ORDER BY id DESC) AS n FROM kpi_readings)"
+            " WHERE n <= ?", (KPI_POINTS,))
         events = read(conn, f"{EVENTS} ORDER BY e.happened_at DESC, e.id DESC LIMIT ?", (RECENT_EVENTS,))
     finally:
         conn.execute("COMMIT")
@@ -199,11 +201,14 @@ class Room:
         self.loaded = True
 
     def _trim_readings(self) -> None:
-        readings = self.tables["kpi_readings"]
-        by_kpi: dict[str, list[int]] = {}
+        """The latest KPI_POINTS readings of each KPI before go-live and since, values and failed
+        runs apart (as `snapshot` reads them)."""
+        readings, golive = self.tables["kpi_readings"], self.golive
+        by_side: dict[tuple[str, bool, bool], list[int]] = {}
         for reading_id in sorted(readings):
-            by_kpi.setdefault(readings[reading_id]["kpi"], []).append(reading_id)
-        for ids in by_kpi.values():
+            r = readings[reading_id]
+            by_side.setdefault((r["kpi"], r["value"] is None, r["happened_at"] < golive), []).append(reading_id)
+        for ids in by_side.values():
             for reading_id in ids[:-KPI_POINTS]:
                 del readings[reading_id]
 
@@ -373,17 +378,23 @@ def comms_due(room: Room) -> list[AudienceDue]:
 
 @dataclass(frozen=True)
 class KpiView:
+    """A KPI as the Overview shows it: its readings before go-live (they measure a baseline the
+    plan does not write) and since, and its source's latest run when that one failed."""
+
     key: str
     name: str
     unit: str
-    baseline: float | None
+    baseline: float | None  # the plan's, else the latest reading before H; None: neither
     target: float
     better: str
-    values: list[float]
+    before: list[float]  # the readings before H, oldest first
+    since: list[float]  # the readings since H, oldest first
+    failed: dict | None  # the latest reading when its source failed: `error`, `happened_at`
 
     @property
     def latest(self) -> float | None:
-        return self.values[-1] if self.values else None
+        """The latest reading since go-live: none is 'no data', whatever came before."""
+        return self.since[-1] if self.since else None
 
     @property
     def met(self) -> bool:
@@ -391,12 +402,21 @@ class KpiView:
 
 
 def kpis(room: Room) -> list[KpiView]:
-    readings: dict[str, list[tuple[int, int, float]]] = {}  # kpi -> (happened at, id, value)
-    for r in room.tables["kpi_readings"].values():
-        readings.setdefault(r["kpi"], []).append((r["happened_at"], r["id"], r["value"]))
-    return [KpiView(k["key"], k["name"], k["unit"], k["baseline"], k["target"], k["better"],
-                    [v for *_, v in sorted(readings.get(k["key"], [])) if v is not None])
-            for k in room.rows("kpis")]
+    readings: dict[str, list[dict]] = {}
+    for r in sorted(room.tables["kpi_readings"].values(), key=lambda r: (r["happened_at"], r["id"])):
+        readings.setdefault(r["kpi"], []).append(r)
+    return [kpi_view(k, readings.get(k["key"], []), room.golive) for k in room.rows("kpis")]
+
+
+def kpi_view(kpi: dict, readings: list[dict], golive: int) -> KpiView:
+    """One KPI from its readings in time order (a failed source run has an error, no value)."""
+    values = [r for r in readings if r["value"] is not None]
+    before = [r["value"] for r in values if r["happened_at"] < golive]
+    since = [r["value"] for r in values if r["happened_at"] >= golive]
+    baseline = kpi["baseline"] if kpi["baseline"] is not None else (before[-1] if before else None)
+    failed = readings[-1] if readings and readings[-1]["value"] is None else None
+    return KpiView(kpi["key"], kpi["name"], kpi["unit"], baseline, kpi["target"], kpi["better"], before, since,
+                   failed)
 
 
 def gate_signoffs(room: Room, gate: str) -> list[dict]:
@@ -410,6 +430,14 @@ def latest_signoffs(room: Room, gate: str) -> dict[str, dict]:
 def incident_order(incident: dict) -> tuple:
     """Open incidents first, the worst first, the newest first."""
     return (incident["status"] == IncidentStatus.RESOLVED, incident["severity"], -incident["number"])
+
+
+def followup_order(followup: dict) -> tuple:
+    """Open ones first, the highest priority first, then the soonest due (none due last); then
+    the closed ones, the latest closed first."""
+    if followup["status"] == FollowupStatus.OPEN:
+        return (0, followup["priority"], followup["due"] is None, followup["due"] or 0, followup["number"])
+    return (1, "", False, -(followup["closed_at"] or 0), followup["number"])
 
 
 def open_incidents(room: Room) -> list[dict]:

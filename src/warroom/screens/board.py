@@ -1,8 +1,10 @@
-"""Board: incidents and the risk register; open and update incidents, trigger or close a risk,
-and record go / no-go / rollback / hold / resume decisions."""
+"""Board: incidents, the risk register and the follow-ups; open and update incidents, trigger or
+close a risk, add a follow-up and close it, and record go / no-go / rollback / hold / resume
+decisions."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,8 +16,9 @@ from ..console.messages import HistoryLoaded
 from ..console.protocol import Console
 from ..console.views import Delta
 from ..console.workers import start_worker
-from ..domain.kinds import DecisionKind, IncidentStatus
-from ..domain.timefmt import duration
+from ..domain import figures
+from ..domain.kinds import DecisionKind, FollowupStatus, IncidentStatus, Priority
+from ..domain.timefmt import duration, parse_due
 from ..store import commands
 from ..widgets import badges
 from ..widgets.confirm import ConfirmScreen
@@ -32,7 +35,15 @@ INCIDENT_COLUMNS = [Column("Ref", "ref", 8), Column("Sev", "sev", 6), Column("St
 RISK_COLUMNS = [Column("Crit", "crit", 10), Column("Risk", "id", 8, fill=1), Column("L×I", "li", 3),
                 Column("Status", "status", 9), Column("Incident", "incident", 8),
                 Column("Title", "title", 16, fill=3), Column("Mitigation", "mitigation", 10, fill=3)]
+FOLLOWUP_COLUMNS = [Column("Ref", "ref", 5), Column("Pri", "priority", 3), Column("Due", "due", 12),
+                    Column("Owner", "owner", 7, fill=1), Column("About", "about", 8, fill=1),
+                    Column("Follow-up", "title", 16, fill=6)]
 SEVERITIES = [(f"SEV{n}", n) for n in (1, 2, 3, 4)]
+PRIORITIES = [(p.value, p.value) for p in Priority]
+OUTCOMES = [("done", "done"), ("dropped (not worth doing after all)", "drop")]
+NO_INCIDENT = "none"  # the option of a follow-up about no incident (an incident's ref is INC-n)
+CLOSED_LOOK = {FollowupStatus.DONE: ("✓ done", "green"), FollowupStatus.DROPPED: ("✗ dropped", "dim")}
+HOUR, DAY = 3_600_000, 86_400_000
 
 
 class BoardScreen(WarScreen):
@@ -44,7 +55,9 @@ class BoardScreen(WarScreen):
         Binding("r", "trigger_risk", "Trigger risk"),
         Binding("x", "close_risk", "Close risk"),
         Binding("d", "decide", "Decide"),
-        Binding("m", "more", "More rows"),
+        Binding("f", "add_followup", "Follow-up"),
+        Binding("c", "close_followup", "Close follow-up"),
+        Binding("m", "more", "More rows", show=False),  # past the first PAGE incidents; the footer is full
     ]
 
     def __init__(self) -> None:
@@ -58,6 +71,7 @@ class BoardScreen(WarScreen):
             yield KeyedTable(INCIDENT_COLUMNS, id="board-incidents")
             yield Static(id="board-incident-detail")
             yield KeyedTable(RISK_COLUMNS, id="board-risks")
+            yield KeyedTable(FOLLOWUP_COLUMNS, id="board-followups")
 
     @property
     def incidents(self) -> KeyedTable:
@@ -66,6 +80,10 @@ class BoardScreen(WarScreen):
     @property
     def risks(self) -> KeyedTable:
         return self.query_one("#board-risks", KeyedTable)
+
+    @property
+    def followups(self) -> KeyedTable:
+        return self.query_one("#board-followups", KeyedTable)
 
     # -- showing ---------------------------------------------------------------------------
     def show_delta(self, delta: Delta) -> None:
@@ -78,7 +96,11 @@ class BoardScreen(WarScreen):
         if delta.touched("risks"):
             rows = room.rows("risks") if delta.initial else delta.rows["risks"]
             self.risks.upsert(self._risk_row(r) for r in rows)
-        if delta.touched("decisions", "meta", "incidents"):
+        if delta.touched("followups"):
+            followups = room.rows("followups", "number") if delta.initial else delta.rows.get("followups", [])
+            self.followups.remove_rows(str(k) for k in delta.removed.get("followups", []))
+            self.followups.upsert(self._followup_row(f, now) for f in followups)
+        if delta.touched("decisions", "meta", "incidents", "followups"):
             self._show_decision()
             self._show_detail()
 
@@ -93,6 +115,8 @@ class BoardScreen(WarScreen):
     def tick(self, now: int) -> None:
         incidents = self.console.room.tables["incidents"]
         self.incidents.upsert(self._incident_row(incidents[int(k)], now) for k in self.incidents.keys)
+        followups = self.console.room.tables["followups"].values()
+        self.followups.upsert(self._followup_row(f, now) for f in followups if f["status"] == FollowupStatus.OPEN)
 
     def _incident_row(self, incident: dict, now: int) -> RowData:
         end = incident["resolved_at"] or now
@@ -117,6 +141,17 @@ class BoardScreen(WarScreen):
             safe(risk["mitigation"], limit=200),
         ])
 
+    def _followup_row(self, followup: dict, now: int) -> RowData:
+        closed = followup["status"] != FollowupStatus.OPEN
+        return RowData(str(followup["number"]), views.followup_order(followup), [
+            Text(followup["ref"], "dim" if closed else "bold", end=""),
+            Text(followup["priority"], "dim" if closed else "bold" if followup["priority"] == "P1" else "", end=""),
+            _due(followup, now),
+            safe(followup["owner"], limit=60),
+            safe(followup["incident"] or followup["step"] or "—", limit=60),
+            safe(followup["title"], "dim" if closed else "", limit=200),
+        ])
+
     def _show_decision(self) -> None:
         room = self.console.room
         latest = views.latest_decision(room)
@@ -132,16 +167,27 @@ class BoardScreen(WarScreen):
         self.query_one("#board-decision", Static).update(text, layout=False)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "board-incidents":
+        if event.data_table.id in ("board-incidents", "board-followups"):
             self._show_detail()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._show_detail()  # the follow-ups' details while they have the focus, else the incident's
 
     def selected_incident(self) -> dict | None:
         key = self.incidents.current_key
         return self.console.room.tables["incidents"].get(int(key)) if key else None
 
+    def selected_followup(self) -> dict | None:
+        key = self.followups.current_key
+        return self.console.room.tables["followups"].get(int(key)) if key else None
+
     def _show_detail(self) -> None:
-        incident = self.selected_incident()
         detail = self.query_one("#board-incident-detail", Static)
+        if self.followups.has_focus:
+            followup = self.selected_followup()
+            detail.update(self._followup_detail(followup) if followup else Text("no follow-up", "dim"), layout=False)
+            return
+        incident = self.selected_incident()
         if incident is None:
             detail.update(Text("no incident", "dim"))
             return
@@ -157,6 +203,18 @@ class BoardScreen(WarScreen):
             text.append(f"\n{views.hhmm(event['happened_at'], tz)} ")
             text.append_text(safe(f"{event['operator']}: {describe(event, self.console.room)}", limit=200))
         detail.update(text, layout=False)
+
+    def _followup_detail(self, followup: dict) -> Text:
+        """Its whole title, how it was closed, then when it is due and who added it."""
+        tz = self.console.tz
+        text = Text(f"{followup['ref']} ", "bold", end="").append_text(safe(followup["title"], limit=300))
+        if followup["status"] != FollowupStatus.OPEN:
+            text.append(f"\n{followup['status']} {views.day_time(followup['closed_at'], tz)} ", "bold")
+            text.append_text(safe(f"by {followup['closed_by']}: {followup['note']}", limit=300))
+        text.append("\n").append_text(safe(f"due {views.day_time(followup['due'], tz)} · added "
+                                           f"{views.day_time(followup['opened_at'], tz)} by {followup['opened_by']}",
+                                           "dim", limit=200))
+        return text
 
     def load_updates(self, ref: str) -> None:
         reader = self.console.reader
@@ -185,6 +243,45 @@ class BoardScreen(WarScreen):
 
     def action_open_incident(self) -> None:
         self.incident_form(self.console)
+
+    def action_add_followup(self) -> None:
+        """A follow-up, about the selected incident unless another is picked (or none)."""
+        room, incident = self.console.room, self.selected_incident()
+        roles = [(safe(r["title"], limit=30), r["key"]) for r in room.rows("roles")]
+        incidents = sorted(room.tables["incidents"].values(), key=views.incident_order)
+        self.console.form("Add a follow-up: work the go-live leaves behind", [
+            Field("title", "Title", placeholder="what is to be done, in a few words"),
+            Field("owner", "Owner role", "select", incident["owner"] if incident and incident["owner"] else roles[0][1],
+                  roles),
+            Field("priority", "Priority (P1 most urgent)", "select", Priority.P3.value, PRIORITIES),
+            Field("due", "Due: a date (by the end of that day), an ISO time or H+14d; empty: none",
+                  placeholder="2026-12-15"),
+            Field("incident", "About incident", "select", incident["ref"] if incident else NO_INCIDENT,
+                  [("none", NO_INCIDENT), *((safe(f"{i['ref']} {i['title']}", limit=40), i["ref"])
+                                            for i in incidents)]),
+        ], self._add_followup)
+
+    def _add_followup(self, values: dict, done: Done) -> None:
+        room = self.console.room
+        try:
+            due = parse_due(values["due"], golive=room.golive, tz=self.console.tz) if values["due"] else None
+        except ValueError as exc:
+            self.console.tell(f"due: {exc}", "error")
+            return
+        incident = None if values["incident"] == NO_INCIDENT else values["incident"]
+        self.console.write(commands.add_followup, values["title"], values["owner"], due=due,
+                           priority=values["priority"], incident=incident, then=done)
+
+    def action_close_followup(self) -> None:
+        followup = self.selected_followup()
+        if followup is None:
+            self.console.tell("no follow-up selected")
+            return
+        self.console.form(safe(f"Close {followup['ref']}: {followup['title']}", limit=120), [
+            Field("outcome", "Outcome", "select", "done", OUTCOMES),
+            Field("note", "What was done, or why it is dropped"),
+        ], lambda v, done: self.console.write(commands.close_followup, followup["ref"], v["outcome"], v["note"],
+                                              then=done))
 
     def action_more(self) -> None:
         self.limit += PAGE
@@ -254,3 +351,21 @@ class BoardScreen(WarScreen):
                         "It stops the day; a mistaken entry can only be retracted, with a reason.",
                         multiline=True, limit=1000)
         self.app.push_screen(ConfirmScreen(question), lambda yes: record() if yes else None)
+
+
+def _due(followup: dict, now: int) -> Text:
+    """'overdue 2d' (in red), 'in 5d', '—' (no due date); a closed one's outcome."""
+    if followup["status"] != FollowupStatus.OPEN:
+        word, style = CLOSED_LOOK[FollowupStatus(followup["status"])]
+        return Text(word, style, end="")
+    if followup["due"] is None:
+        return Text("—", "dim", end="")
+    if figures.is_overdue(followup, now):
+        return Text(f"overdue {_roughly(now - followup['due'])}", "bold white on red", end="")
+    return Text(f"in {_roughly(followup['due'] - now)}", end="")
+
+
+def _roughly(ms: int) -> str:
+    """A span in its largest unit: '2d', '5h', '12m'."""
+    unit = DAY if ms >= DAY else HOUR if ms >= HOUR else 60_000
+    return duration(ms - ms % unit)

@@ -3,6 +3,7 @@ the updates owed, KPIs and who holds each role."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -15,7 +16,7 @@ from ..domain.numbers import format_number
 from ..domain.timefmt import duration
 from ..store import commands
 from ..widgets import badges
-from ..widgets.spark import sparkline
+from ..widgets.spark import around_golive
 from ..widgets.text import safe
 from .base import WarScreen
 
@@ -25,6 +26,7 @@ COLUMNS = ((("runbook", "Runbook"), ("incidents", "Open incidents"), ("decision"
 SHOWN_TABLES = ("meta", "steps", "incidents", "decisions", "audiences", "messages", "kpis", "kpi_readings",
                 "roles", "assignments")
 LABEL, LABEL_WIDE = 15, 26  # columns for a name at the start of a line
+SPARK, SPARK_LEAST = 8, 4  # cells of a KPI's sparkline, and the least it is given (a longer line is cut)
 
 
 def label(text: str, width: int) -> Text:
@@ -65,8 +67,17 @@ class OverviewScreen(WarScreen):
         self._panel("incidents", incidents_text(room, now))
         self._panel("decision", decision_text(room, now, tz))
         self._panel("comms", comms_text(room, now, tz, label))
-        self._panel("kpis", kpis_text(room, label))
+        self._panel("kpis", kpis_text(room, now, tz, label, self._line_width("kpis")))
         self._panel("roles", roles_text(room, label))
+
+    def _line_width(self, key: str) -> int:
+        """The cells a panel's line has (before the first layout: half the screen, less the padding)."""
+        return self.query_one(f"#overview-{key}").content_region.width or self.app.size.width // 2 - 2
+
+    @on(events.Resize)
+    def _fit(self) -> None:
+        """Lines fit the panels' new width, once laid out (WarScreen.on_resize sets -wide)."""
+        self.call_after_refresh(lambda: self.tick(self.console.now()))
 
     def _panel(self, key: str, text: Text) -> None:
         if self._shown.get(key) != text:
@@ -167,18 +178,38 @@ def comms_text(room: views.Room, now: int, tz, width: int) -> Text:
     return text or Text("no audience in the plan", "dim", end="")
 
 
-def kpis_text(room: views.Room, width: int) -> Text:
-    text = Text(end="", no_wrap=True, overflow="ellipsis")
-    for i, kpi in enumerate(views.kpis(room)):
-        text.append("\n" if i else "")
-        text.append_text(label(kpi.name, width))
-        unit = kpi.unit if len(kpi.unit) <= 2 or width == LABEL_WIDE else ""
-        latest = "—" if kpi.latest is None else format_number(kpi.latest, unit)
-        text.append_text(safe(f"{latest:>5}", "bold green" if kpi.met else "bold yellow"))
-        baseline = format_number(kpi.baseline) if kpi.baseline is not None else "—"
-        text.append_text(safe(f" ({baseline}→{format_number(kpi.target)}) ", "dim"))
-        text.append(sparkline(kpi.values, 8), "cyan")
-    return text or Text("no KPI in the plan", "dim", end="")
+def kpis_text(room: views.Room, now: int, tz, width: int, line: int) -> Text:
+    """Each KPI's latest reading since go-live against its target (none: 'no data'), its
+    readings around go-live in what is left of a `line` cells long, and its source's latest
+    run when that one failed."""
+    started = now >= room.golive
+    lines = [kpi_lines(kpi, now, tz, width, line, started) for kpi in views.kpis(room)]
+    return Text("\n", end="").join(lines) if lines else Text("no KPI in the plan", "dim", end="")
+
+
+def kpi_lines(kpi: views.KpiView, now: int, tz, width: int, line: int, started: bool) -> Text:
+    """One KPI's line, and a second one when its source's latest run failed."""
+    text = Text(end="").append_text(label(kpi.name, width))
+    unit = kpi.unit if len(kpi.unit) <= 2 or width == LABEL_WIDE else ""
+    text.append_text(kpi_value(kpi, unit, started))
+    baseline = "—" if kpi.baseline is None else format_number(kpi.baseline)
+    text.append_text(safe(f" ({baseline}→{format_number(kpi.target)}) ", "dim"))
+    text.append_text(around_golive(kpi.before, kpi.since, max(SPARK_LEAST, min(SPARK, line - text.cell_len)),
+                                   started))
+    if kpi.failed is not None:
+        text.append(f"\n  ✗ source failed {views.since(kpi.failed['happened_at'], now, tz)}: ", "bold red")
+        text.append_text(safe(kpi.failed["error"], limit=300))
+    return text
+
+
+def kpi_value(kpi: views.KpiView, unit: str, started: bool) -> Text:
+    """Since go-live: the latest reading, green when it meets the target, or 'no data'; before
+    go-live: the latest reading, which only measures where the KPI stands."""
+    value = kpi.latest if started else (kpi.before[-1] if kpi.before else None)
+    if value is None:
+        return Text("no data", "dim", end="")
+    style = "bold green" if kpi.met else "bold yellow" if started else "bold"
+    return safe(f"{format_number(value, unit):>5}", style)
 
 
 def roles_text(room: views.Room, width: int) -> Text:

@@ -31,6 +31,7 @@ COLUMNS = [Column("Status", "status", 9), Column("Plan", "plan", 15), Column("Ac
            Column("Slip", "slip", 5), Column("Step · owner", "title", 20, fill=1)]
 REASONED = {"fail": "Why did it fail?", "skip": "Why skip it?", "block": "What blocks it?",
             "force": "Why start it anyway?", "reopen": "Why was it not really done?"}
+EVIDENCE = "Evidence: what was tested on the real environment, what it showed"
 
 
 class RunbookScreen(WarScreen):
@@ -118,7 +119,8 @@ class RunbookScreen(WarScreen):
         slip = max(start_slip or 0, end_slip or 0)
         golive = self.console.room.golive
         actual = views.day_span(step["started_at"], step["ended_at"], golive, tz) if step["started_at"] else ""
-        title = Text("» " if step["id"] in self._critical else "", "bold red", end="")
+        title = Text(end="")  # no style of its own: the whole title would wear it
+        title.append("» " if step["id"] in self._critical else "", "bold red")
         title.append(badges.KIND_MARK.get(step["kind"], ""), "bold")
         title.append_text(safe(step["title"], "bold" if step["critical"] else "", limit=200))
         return RowData(step["id"], (PHASES.index(Phase(step["phase"])), step["position"]), [
@@ -176,6 +178,10 @@ class RunbookScreen(WarScreen):
         if step["started_at"]:
             text.append(f"\nactual  {views.day_time(step['started_at'], tz)} → {views.hhmm(step['ended_at'], tz)}")
         text.append_text(_undoing(step))
+        if step["kind"] == StepKind.CHECK:
+            text.append_text(_evidence(step))
+        if step["kpis_ready"]:
+            text.append("\npasses only once every KPI can be measured (a baseline, a source that answered)")
         if step["reason"]:
             text.append("\nreason: ", "italic")
             text.append_text(safe(step["reason"], "italic", limit=500))
@@ -218,19 +224,27 @@ class RunbookScreen(WarScreen):
         return step
 
     def action_step(self, action: str) -> None:
+        """Move the step; a check step is done with its evidence, asked for first."""
         step = self._step_or_warn()
-        if step is not None:
+        if step is None:
+            return
+        if action == "done" and step["kind"] == StepKind.CHECK:
+            self._ask(step, action, "evidence", EVIDENCE)
+        else:
             self.console.write(commands.step, action, step["id"])
 
     def action_reasoned(self, action: str) -> None:
         step = self._step_or_warn()
-        if step is None:
-            return
+        if step is not None:
+            self._ask(step, action, "note", REASONED[action])
+
+    def _ask(self, step: dict, action: str, field: str, question: str) -> None:
+        """A form that asks one thing (a reason, the evidence), then moves the step with it."""
         title = safe(f"{action.capitalize()} step {step['id']}: {step['title']}", limit=120)
         command = "start" if action == "force" else action
-        self.console.form(title, [Field("note", REASONED[action])],
-                          lambda v, done: self.console.write(commands.step, command, step["id"], note=v["note"],
-                                                             force=action == "force", then=done))
+        self.console.form(title, [Field(field, question)],
+                          lambda v, done: self.console.write(commands.step, command, step["id"], then=done,
+                                                             force=action == "force", **{field: v[field]}))
 
     def action_attach_rehearsal(self) -> None:
         """The forecast then expects each step to take what it took in that rehearsal."""
@@ -277,3 +291,14 @@ def _undoing(step: dict) -> Text:
         text.append("\n  ").append_text(safe(f"{target}: ", limit=60))
         text.append(state or "to do", {"done": "green", "failed": "bold red"}.get(state or "", "dim"))
     return text
+
+
+def _evidence(step: dict) -> Text:
+    """A check step: the evidence it was passed with, or what it waits for (a failed one's
+    reason follows, as any step's)."""
+    if step["evidence"]:
+        return Text("\nevidence: ", "bold green", end="").append_text(
+            safe(step["evidence"], multiline=True, limit=2000))
+    if step["status"] == StepStatus.FAILED:
+        return Text("\ncheck FAILED on the real environment", "bold red", end="")
+    return Text("\na check: done with its evidence (d asks for it)", "dim", end="")

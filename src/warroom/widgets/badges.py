@@ -22,7 +22,7 @@ DECISION_STYLE = {"go": "bold black on green", "resume": "bold black on green",
                   "no-go": "bold white on red", "rollback": "bold white on red",
                   "hold": "bold black on yellow", "abort": "bold white on red",
                   "fix-forward": "bold black on #ff8c00"}
-KIND_MARK = {"gate": "◆ ", "checkpoint": "⚑ ", "task": ""}
+KIND_MARK = {"gate": "◆ ", "checkpoint": "⚑ ", "check": "◎ ", "task": ""}  # a check: a journey re-tested
 
 
 def severity(sev: int) -> Text:
