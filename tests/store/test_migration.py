@@ -10,6 +10,7 @@ from warroom.domain import timefmt
 from warroom.domain.rules import RuleError
 from warroom.plan import load_plan
 from warroom.store import commands, journal, queries
+from warroom.store.files import StoreError
 from warroom.store.schema import _V1, APPLICATION_ID
 from warroom.store.store import Store
 
@@ -113,3 +114,14 @@ def test_kpi_readings_and_baselines_come_through_the_schema_4_rebuild_of_their_t
                                " VALUES ('errors', NULL, NULL, 'x', 0, 0, 0)")
         commands.record_kpi_failure(store, "errors", "exit 1")
         assert store.verify() == []
+
+
+def test_an_older_file_opened_read_only_is_refused_with_what_to_do(tmp_path):
+    """Read-only, it cannot be brought up to date, and this version reads tables it lacks."""
+    path = schema_1_file(tmp_path / "old.db", [OPEN])
+    with pytest.raises(StoreError, match=r"older warroom \(schema 1, .* open it once with the right to write"):
+        Store(path, "Ann", readonly=True)
+    with Store(path, "Ann") as store:  # opened to write: brought up to date
+        assert store.query("SELECT ref FROM incidents") == [{"ref": "INC-1"}]
+    with Store(path, "Ann", readonly=True) as store:
+        assert store.query("SELECT COUNT(*) AS n FROM followups") == [{"n": 0}]

@@ -24,6 +24,7 @@ from . import fold, journal
 from .db import Params, check_file, connect, create_file, migrate
 from .files import StoreError, network_filesystem
 from .lock import WriterQueue
+from .schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -91,10 +92,22 @@ class Store:
         self.login = os_login()
         self.readonly = readonly or not _writable(self.path)
         self.conn = connect(self.path, readonly=self.readonly)
-        if not self.readonly:
+        if self.readonly:
+            self._check_schema()
+        else:
             migrate(self.conn)
         self.warning = _network_warning(self.path)
         self._turn = WriterQueue(self.path)
+
+    def _check_schema(self) -> None:
+        """A file opened read-only cannot be brought up to date: one an older warroom wrote
+        lacks what this one reads."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if 0 < version < SCHEMA_VERSION:
+            self.conn.close()
+            raise StoreError(f"{self.path}: written by an older warroom (schema {version}, this one reads "
+                             f"{SCHEMA_VERSION}) and opened read-only: open it once with the right to write "
+                             f"(warroom --db {self.path} status) to bring it up to date")
 
     @classmethod
     def create(cls, path: str | Path, operator: str) -> Store:
