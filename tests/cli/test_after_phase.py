@@ -51,6 +51,32 @@ def test_the_gate_waits_until_every_kpi_has_a_baseline_and_its_source_has_answer
     assert room.step("gate")["status"] == "done" and not room.step("gate")["forced"]
 
 
+def test_a_reading_the_gate_passed_on_cannot_be_taken_back_nor_moved_past_it(room):
+    deployed(room)
+    source_reading(room, "conv", 61.2, "2026-11-30T09:00")
+    room.ok("kpi", "record", "tickets", "6", "--at", "2026-11-30T09:30")
+    room.ok("signoff", "gate", "rm", "go", "--at", "2026-11-30T10:30")
+    conv, tickets = (rows(room.path, "SELECT id FROM events WHERE action = 'kpi.record' AND entity_id = ?",
+                          (k,))[0]["id"] for k in ("conv", "tickets"))
+    assert "contradicts" in room.refused("retract", str(conv), "--why", "read from staging")
+    assert "no baseline" in room.refused("correct", str(tickets), "--at", "2026-11-30T10:10", "--why", "typo")
+    room.ok("correct", str(tickets), "--at", "2026-11-30T08:00", "--why", "read at 8")  # still before: fine
+    moved = journal(room.path)[-1]["id"]
+    room.ok("retract", str(moved), "--why", "it was 9:30 after all")  # back to 9:30: still before H
+
+
+def test_a_reading_after_h_is_no_baseline_for_the_gate(room):
+    deployed(room)
+    source_reading(room, "conv", 61.2, "2026-11-30T09:00")
+    room.ok("kpi", "record", "tickets", "6", "--at", "2026-11-30T10:05")  # after H: not a baseline
+    assert "KPI tickets has no baseline" in room.refused("signoff", "gate", "rm", "go", "--at", "2026-11-30T10:30")
+    reading = journal(room.path)[-1]["id"]
+    room.ok("correct", str(reading), "--at", "2026-11-30T09:55", "--why", "read before H, typed late")
+    room.ok("signoff", "gate", "rm", "go", "--at", "2026-11-30T10:30")
+    correction = journal(room.path)[-2]["id"]
+    assert "contradicts" in room.refused("retract", str(correction), "--why", "it was after H after all")
+
+
 def test_a_forced_gate_says_which_kpis_were_not_ready(room):
     deployed(room)
     room.refused("signoff", "gate", "rm", "go", "--force", "--at", "2026-11-30T10:30")  # forcing needs a reason
@@ -88,6 +114,8 @@ def test_a_check_is_passed_with_its_evidence_and_failed_with_why(room):
 def test_evidence_is_only_for_a_check(room):
     room.ok("step", "start", "deploy")
     assert "only a check step takes --evidence" in room.refused("step", "done", "deploy", "--evidence", "it ran")
+    assert "not with one of its targets" in room.refused("step", "done", "deploy", "--target", "eu",
+                                                         "--evidence", "it ran")
 
 
 def test_a_followup_is_numbered_owned_and_closed_with_a_note(room):
@@ -133,7 +161,7 @@ def test_a_followup_retracted_is_gone_and_its_number_is_not_reused(room):
     event = journal(room.path)[-1]["id"]
     room.ok("retract", str(event), "--why", "typed in the wrong war room")
     assert rows(room.path, "SELECT * FROM followups") == []
-    assert room.ok("followup", "add", "Second", "--owner", "rm")["followup"] == "FU-1"
+    assert room.ok("followup", "add", "Second", "--owner", "rm")["followup"] == "FU-2"
 
 
 def test_status_counts_the_checks_and_the_followups_overdue_at_its_moment(room):

@@ -132,3 +132,28 @@ def test_demo_plan_is_complete_and_realistic():
 def test_one_holder_per_role():
     found = problems(HEADER + "people:\n  - {name: A, role: rm}\n  - {name: B, role: rm}\nsteps:\n" + step("a"))
     assert any("people[1].role: rm is already held by A: one holder per role" in p for p in found)
+
+
+def kpi_with(source: str) -> str:
+    return HEADER + "steps:\n" + step("a") + f"kpis:\n  - {{key: k, name: K, target: 1, source: {source}}}\n"
+
+
+@pytest.mark.parametrize("source, says", [
+    ('{command: "  "}', "kpis[0].source.command: a source's command must not be empty"),
+    ('{command: "echo\\u0000 1"}', "kpis[0].source.command: a source's command holds a control"),
+    ('{command: "echo\\e[31m 1"}', "kpis[0].source.command: a source's command holds a control"),
+    ('{command: "echo 1\\u202e"}', "kpis[0].source.command: a source's command holds a control"),
+    ('{command: "echo 1", every: 0s}', "kpis[0].source.every: must be from 1s to 30d"),
+    ('{command: "echo 1", every: 31d}', "kpis[0].source.every: must be from 1s to 30d"),
+    ('{command: "echo 1", every: 1m, timeout: 2m}', "kpis[0].source.timeout: a source's timeout must not be longer"),
+])
+def test_a_source_is_a_visible_command_run_at_a_sensible_pace(source, says):
+    found = problems(kpi_with(source))
+    assert len(found) == 1 and says in found[0], found
+
+
+def test_a_source_times_out_after_10s_or_its_period_when_shorter_and_may_span_lines():
+    plan = load_plan_text(kpi_with('{command: "set -e\\ncurl -fsS x |\\tjq .", every: 5s}'), "plan.yaml")
+    assert plan.kpis[0].source.model_dump() == {"command": "set -e\ncurl -fsS x |\tjq .", "every": 5, "timeout": 5}
+    plan = load_plan_text(kpi_with('{command: "echo 1"}'), "plan.yaml")
+    assert (plan.kpis[0].source.every, plan.kpis[0].source.timeout) == (300, 10)

@@ -14,6 +14,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from .conftest import finish, kpi_events, make_room, running, source, wait_for, warroom
 
 SUMMARY = re.compile(r"kpi watch: stopped; (\d+) readings, (\d+) failed readings, (\d+) skipped")
@@ -189,3 +191,35 @@ def test_sources_of_a_plan_another_login_loaded_run_only_when_trusted(tmp_path, 
     out, _ = finish(warroom(db, "kpi", "check", "--trust", "mallory"))
     assert "answer  42" in out
     assert [(e["kpi"], e["value"]) for e in kpi_events(db)] == [("answer", 42)]
+
+
+def test_a_watcher_whose_file_is_moved_away_says_so_and_stops(tmp_path):
+    """Recording on would go to a file nobody reads any more."""
+    db = make_room(tmp_path, [source("answer", "echo 42")])
+    watcher = warroom(db, "kpi", "watch")
+    assert wait_for(lambda: kpi_events(db))
+    db.rename(tmp_path / "moved.db")
+    out, err = finish(watcher)
+    assert watcher.returncode == 1
+    assert "room.db is gone" in err and "stopping" in err
+    assert "stopped;" in out
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_check_stopped_kills_its_sources_and_records_nothing(tmp_path, stop):
+    marker = f"sleep 40.{random.randrange(10**6):06d}"
+    db = make_room(tmp_path, [source("number", "echo 1"), source("hangs", marker, every="1m", timeout="50s")])
+    proc = warroom(db, "kpi", "check")
+    assert wait_for(lambda: bool(running(marker)))
+    proc.send_signal(stop)
+    _, err = finish(proc)
+    assert proc.returncode == 130 and "nothing recorded" in err
+    assert wait_for(lambda: not running(marker), 5)
+    assert kpi_events(db) == []
+
+
+def test_check_speaks_the_recorded_error_in_json(tmp_path):
+    db = make_room(tmp_path, [source("loud", "printf 'bad\\033[31m\\n' >&2; exit 3")])
+    proc = warroom(db, "--json", "kpi", "check")
+    out, _ = finish(proc)
+    assert json.loads(out)[0]["error"] == "exit 3: bad␛[31m" == kpi_events(db)[0]["error"]

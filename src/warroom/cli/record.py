@@ -203,8 +203,17 @@ def followup() -> None:
 def followup_add(store: Store, at, title: str, owner: str, due: str | None, priority: str,
                  incident: str | None, step_id: str | None) -> dict:
     """Add a follow-up (its id, FU-n, is printed)."""
-    when = timefmt.parse_due(due, golive=int(store.meta()["golive"]), tz=store.zone()) if due else None
+    when = _due(store, due) if due is not None else None
     return commands.add_followup(store, title, owner, when, priority, incident=incident, step=step_id, at=at)
+
+
+def _due(store: Store, text: str) -> int:
+    try:
+        if not text.strip():
+            raise ValueError("give a date (2026-12-15), an ISO time or H+14d")
+        return timefmt.parse_due(text, golive=int(store.meta()["golive"]), tz=store.zone())
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"--due: {exc}") from None
 
 
 def _closing(outcome: str, doc: str):

@@ -4,8 +4,10 @@ are loaded by these commands only."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import signal
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 import click
@@ -21,6 +23,7 @@ from .record import kpi
 if TYPE_CHECKING:
     from ..watch.kpis import WatchedKpi
 
+EXIT_STOPPED = 130  # as a shell reports a command Ctrl-C stopped
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, a closed SSH session
 
 
@@ -40,12 +43,16 @@ def kpi_watch(ctx: Context, trust: str | None, seconds: float | None) -> None:
     stops."""
     from ..watch.watcher import Watcher
 
+    if seconds is not None and not math.isfinite(seconds):
+        raise click.BadParameter("a number of seconds", param_hint="--for")
     with _open(ctx) as store:
         watcher = Watcher(store, _sources(store, trust), tell=say, warn=lambda line: say(line, err=True))
         for number in STOP_SIGNALS:
             signal.signal(number, lambda *_: watcher.stop())
         tally = watcher.run(seconds)
     say(tally.summary())
+    if tally.lost_file:
+        sys.exit(EXIT_FAILED)
 
 
 @kpi.command("check")
@@ -57,10 +64,16 @@ def kpi_check(ctx: Context, trust: str | None) -> None:
     """Run every KPI source once, record each result and show it; exit 1 if one failed."""
     from ..watch.kpis import check
 
+    cancel = threading.Event()
+    for number in STOP_SIGNALS:
+        signal.signal(number, lambda *_: cancel.set())
     with _open(ctx) as store:
-        results = check(store, _sources(store, trust))
+        results = check(store, _sources(store, trust), cancel)
+    if cancel.is_set():
+        say("kpi check: stopped; the sources under way were killed, nothing recorded", err=True)
+        sys.exit(EXIT_STOPPED)
     if ctx.as_json:
-        say_json([{"kpi": k.key, "value": r.value, "error": r.error, "seconds": round(r.seconds, 3),
+        say_json([{"kpi": k.key, "value": r.value, "error": answer.get("error"), "seconds": round(r.seconds, 3),
                    "event": answer["event"]} for k, r, answer in results])
     else:
         width = max(len(k.key) for k, _, _ in results)

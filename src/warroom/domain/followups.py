@@ -35,7 +35,9 @@ def add(board: Board, e: Event, p: dict[str, Any], check: bool) -> None:
 
 def close(board: Board, e: Event, p: dict[str, Any], check: bool) -> None:
     """Done, or dropped (not worth doing after all): either way with a note saying why."""
-    row = board.followups[number(e.subject)]
+    row = board.followups.get(number(e.subject))
+    if row is None:
+        raise RuleError(f"{e.subject} was not added yet at that time")
     if check and row["status"] != FollowupStatus.OPEN:
         raise RuleError(f"{row['ref']} is already {row['status']}")
     if check and not (p.get("note") or "").strip():

@@ -476,12 +476,12 @@ class Board:
 
     def kpi_gaps(self, at: int) -> list[str]:
         """Why the KPIs cannot be measured yet at `at`: one without a baseline (none in the plan,
-        no reading yet), one whose source has never answered."""
+        no reading before H and `at`), one whose source has never answered."""
         gaps = []
         for key, kpi in sorted(self.kpis.items(), key=lambda k: k[1]["position"]):
             first = self.kpi_firsts.get(key, KpiFirsts(None, None))
-            if kpi["baseline"] is None and not (first.reading is not None and first.reading <= at):
-                gaps.append(f"KPI {key} has no baseline (none in the plan, no reading yet)")
+            if kpi["baseline"] is None and not (first.reading is not None and first.reading <= min(at, self.golive)):
+                gaps.append(f"KPI {key} has no baseline (none in the plan, no reading before H)")
             if kpi["source"] and not (first.answer is not None and first.answer <= at):
                 gaps.append(f"KPI {key}: its source has never answered (warroom kpi check)")
         return gaps

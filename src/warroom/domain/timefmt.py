@@ -244,7 +244,7 @@ def parse_due(text: str, *, golive: int, tz: ZoneInfo) -> int:
     writes one (an ISO time, H+14d)."""
     cleaned = str(text).strip()
     try:
-        day = date.fromisoformat(cleaned) if len(cleaned) == 10 else None
+        day = date.fromisoformat(cleaned)
     except ValueError:
         day = None
     if day is not None:

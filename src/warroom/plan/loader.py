@@ -30,6 +30,7 @@ FIRST_TIME = timefmt.to_ms(datetime(1970, 1, 1, tzinfo=UTC))  # a plan's times f
 END_TIME = timefmt.to_ms(datetime(2200, 1, 1, tzinfo=UTC))  # [FIRST_TIME, END_TIME)
 MAX_DURATION = 365 * 86_400  # seconds a step may last
 MAX_TIME_TEXT = 64  # the longest time or duration read at all
+DEFAULT_TIMEOUT = 10  # seconds a source may take, unless its plan says
 MAX_ZONE_NAME = 64  # the longest IANA name is about half that
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
 
@@ -206,13 +207,27 @@ class _Checker:
     def _kpi(self, i: int, spec):
         values = spec.model_dump(exclude={"source"})
         if spec.source is not None:
-            where: Path_ = ("kpis", i, "source")
-            every = self._duration(spec.source.every, (*where, "every"))
-            timeout = self._duration(spec.source.timeout, (*where, "timeout"))
-            if timeout > every:
-                self.doc.report((*where, "timeout"), "a source's timeout must not be longer than its period (every)")
-            values["source"] = {"command": spec.source.command, "every": every or 1, "timeout": timeout or 1}
+            values["source"] = self._source(spec.source, ("kpis", i, "source"))
         return self._fact(Kpi, ("kpis", i), **values)
+
+    def _source(self, source, where: Path_) -> dict:
+        """A source's period and timeout in seconds: every 1s to MAX_CADENCE minutes, the
+        timeout within the period (10s unless given, or the period when shorter)."""
+        every = self._seconds(source.every, (*where, "every"), MAX_CADENCE * 60)
+        timeout = (self._seconds(source.timeout, (*where, "timeout"), MAX_CADENCE * 60)
+                   if source.timeout is not None else min(DEFAULT_TIMEOUT, every or DEFAULT_TIMEOUT))
+        if every and timeout and timeout > every:
+            self.doc.report((*where, "timeout"), "a source's timeout must not be longer than its period (every)")
+        return {"command": source.command, "every": every or 1, "timeout": timeout or 1}
+
+    def _seconds(self, value, where: Path_, most: int) -> int:
+        """A duration from 1s to `most` seconds; 0 when it is not (reported)."""
+        reported = len(self.doc.problems)
+        seconds = self._duration(value, where)
+        if len(self.doc.problems) == reported and not 1 <= seconds <= most:
+            self.doc.report(where, f"must be from 1s to {timefmt.duration(most * 1000)}")
+            return 0
+        return seconds
 
     def _fact(self, model, where: Path_, **values):
         """The domain object `init` will store; what it refuses is reported at the item

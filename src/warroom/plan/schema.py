@@ -112,12 +112,26 @@ class AudienceSpec(Strict):
     cadence: dict[Phase, Count] = {}  # 1 to MAX_CADENCE: checked in loader.py
 
 
+def _a_command(value):
+    """A shell command: something to run, and nothing a terminal would obey or hide when
+    it is shown (tabs and line breaks are a script's own)."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("a source's command must not be empty")
+        if _HIDDEN_IN_COMMAND.search(value):
+            raise ValueError("a source's command holds a control or invisible character")
+    return value
+
+
+_HIDDEN_IN_COMMAND = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
 class SourceSpec(Strict):
     """Where a KPI's readings come from: a shell command that prints one number."""
 
-    command: str = Field(min_length=1)
+    command: Annotated[str, BeforeValidator(_a_command)]
     every: Duration = "5m"
-    timeout: Duration = "10s"
+    timeout: Duration | None = None  # 10s, or `every` when shorter
 
 
 class KpiSpec(Strict):

@@ -67,6 +67,8 @@ def step(store: Store, action: str, step_id: str, note: str | None = None,
         raise ValueError("--target must name one of the step's targets")
     if target is not None and action not in ("done", "fail"):
         raise RuleError(f"a target is marked done or failed, not {action}")
+    if target is not None and evidence:
+        raise RuleError("--evidence goes with a check step as a whole, not with one of its targets")
     payload = {"note": note, "force": force} | ({"target": check_text(target, "target")} if target else {}) \
         | ({"evidence": check_text(evidence, "evidence")} if evidence else {})
 
@@ -309,7 +311,8 @@ def add_followup(store: Store, title: str, owner: str, due: int | None = None, p
             if row["opened_at"] > tx.happened_at:
                 raise RuleError(f"{row['ref']} was not open yet at that time")
             ref = row["ref"]
-        last = tx.one("SELECT MAX(number) AS n FROM followups")
+        last = tx.one("SELECT MAX(CAST(substr(entity_id, 4) AS INTEGER)) AS n FROM events"
+                      " WHERE action = 'followup.add'")  # the journal's: a retracted number is not given again
         number = (last["n"] if last and last["n"] else 0) + 1
         payload = new.model_dump() | {"ref": f"FU-{number}", "incident": ref}
         return Change("followup.add", "followup", f"FU-{number}", payload,

@@ -128,6 +128,8 @@ def settle(conn: sqlite3.Connection, event: Event) -> Board:
     if event.action in CORRECTIONS:
         target = _corrected(conn, event)
         scope.add(target)
+        # a gate that waited for the KPIs passed on readings: judge it again without this one
+        scope.runbook |= target.action == "kpi.record" and _gates_wait_for_kpis(conn)
         moved = [event.payload.get("happened_at", target.happened_at)]
         since = min(target.happened_at, *moved, *_corrected_times(conn, target.id))
         check_from = (since, 0)
@@ -138,9 +140,13 @@ def settle(conn: sqlite3.Connection, event: Event) -> Board:
         check_from = (event.happened_at, event.id)
     widen(conn, scope)
     fresh = scope.only_logs() and event.action not in CORRECTIONS  # nothing stored bears on it
-    board = base(conn, scope).fold([*([] if fresh else events_of(conn, scope)), event], check_from)
+    board = base(conn, scope, event).fold([*([] if fresh else events_of(conn, scope)), event], check_from)
     write(conn, owned(board, scope), event.id, fresh)
     return board
+
+
+def _gates_wait_for_kpis(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM steps WHERE kpis_ready = 1 LIMIT 1").fetchone() is not None
 
 
 def _corrected(conn: sqlite3.Connection, correction: Event) -> Event:
@@ -200,10 +206,11 @@ def _corrected_times(conn: sqlite3.Connection, event_id: int) -> list[int]:
 
 
 # -- the plan's rows, from the tables ------------------------------------------------------
-def base(conn: sqlite3.Connection, scope: Scope) -> Board:
+def base(conn: sqlite3.Connection, scope: Scope, pending: Event | None = None) -> Board:
     """The war room before its first fact, read from the state tables' plan columns: the
     ones the scope's events read (the runbook's steps and roles, the risks their triggers
-    move); audiences and KPIs are only checked to exist, by the commands."""
+    move, the KPIs a gate waits for, as `pending` leaves their readings); audiences and
+    KPIs are otherwise only checked to exist, by the commands."""
     runbook, risks = scope.runbook, bool(scope.risks or scope.incidents)
     meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta") if not _folded(k)} if runbook else {}
     meta["hold"] = ""
@@ -218,7 +225,7 @@ def base(conn: sqlite3.Connection, scope: Scope) -> Board:
         assignments=[r | {"ended_at": None} for r in stored_rows(conn, "assignments", "id < 0")] if runbook else [],
     )
     if waits_for_kpis:  # a gate that needs them: when each KPI was first read, and first answered
-        board.kpi_firsts = reader.kpi_firsts(conn)
+        board.kpi_firsts = reader.kpi_firsts(conn, pending if pending and pending.action in CORRECTIONS else None)
     return board
 
 

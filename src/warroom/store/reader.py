@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ..domain.events import Event
+from ..domain.events import Event, target_of
 from ..domain.reducer import JournalError, KpiFirsts
 
 BATCH = 2000
@@ -126,17 +126,19 @@ class Tallies:
 
 
 # the facts as corrected: a retracted event is left out, a moved one takes its latest
-# correction's time (a retracted correction does not count)
-FACTS = """
-CREATE TEMP VIEW IF NOT EXISTS facts AS
-WITH retracted AS (SELECT CAST(entity_id AS INTEGER) AS id FROM events WHERE action = 'retract'),
+# correction's time (a retracted correction does not count); `{gone}` and `{pending}` let a
+# query take in a correction that is being recorded (kpi_firsts), the view has neither
+_FACTS_SELECT = """
+WITH retracted AS (SELECT CAST(entity_id AS INTEGER) AS id FROM events WHERE action = 'retract'{gone}),
 corrections AS (SELECT id, CAST(entity_id AS INTEGER) AS target, json_extract(payload, '$.happened_at') AS at
-                FROM events WHERE action = 'correct' AND id NOT IN (SELECT id FROM retracted)),
-moved AS (SELECT target, at FROM corrections c WHERE id = (SELECT MAX(id) FROM corrections WHERE target = c.target))
+                FROM events WHERE action = 'correct'{pending}),
+live AS (SELECT * FROM corrections WHERE id NOT IN (SELECT id FROM retracted)),
+moved AS (SELECT target, at FROM live c WHERE id = (SELECT MAX(id) FROM live WHERE target = c.target))
 SELECT e.id, COALESCE(m.at, e.happened_at) AS happened_at, e.operator, e.action, e.entity, e.entity_id, e.payload
 FROM events e LEFT JOIN moved m ON m.target = e.id
 WHERE e.entity != 'correction' AND e.id NOT IN (SELECT id FROM retracted)
 """
+FACTS = "CREATE TEMP VIEW IF NOT EXISTS facts AS" + _FACTS_SELECT.format(gone="", pending="")
 
 
 def tally(conn: sqlite3.Connection, as_of: int | None) -> Tallies:
@@ -190,12 +192,19 @@ def _spreads(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -
     return {kpi: Spread(count, low, high) for kpi, count, low, high in cursor}
 
 
-def kpi_firsts(conn: sqlite3.Connection) -> dict[str, KpiFirsts]:
-    """KPI -> when it was first read, and when its source first answered, as corrected."""
-    conn.execute(FACTS)
+def kpi_firsts(conn: sqlite3.Connection, pending: Event | None = None) -> dict[str, KpiFirsts]:
+    """KPI -> when it was first read, and when its source first answered, as corrected, and
+    as the `pending` correction (being recorded, not in the journal yet) would have it."""
+    gone = pending is not None and pending.action == "retract"
+    moving = pending is not None and pending.action == "correct"
+    facts = _FACTS_SELECT.format(gone=" UNION ALL SELECT ?" if gone else "",
+                                 pending=" UNION ALL SELECT ?, ?, ?" if moving else "")
+    params: tuple[object, ...] = ((target_of(pending),) if gone else ()) + (
+        (pending.id, target_of(pending), pending.payload["happened_at"]) if moving else ())
     cursor = conn.execute(
-        "SELECT entity_id, MIN(happened_at), MIN(CASE WHEN json_extract(payload, '$.source') THEN happened_at END)"
-        " FROM facts WHERE action = 'kpi.record' GROUP BY entity_id")
+        f"WITH facts AS ({facts}) SELECT entity_id, MIN(happened_at),"
+        " MIN(CASE WHEN json_extract(payload, '$.source') THEN happened_at END)"
+        " FROM facts WHERE action = 'kpi.record' GROUP BY entity_id", params)
     return {kpi: KpiFirsts(first, answered) for kpi, first, answered in cursor}
 
 

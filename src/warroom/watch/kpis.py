@@ -2,6 +2,7 @@
 result is recorded (as the operator `kpi-watch`) and shown."""
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +51,12 @@ def record(store: Store, kpi: str, reading: Reading, period: int | None = None) 
     return commands.record_kpi_failure(store, kpi, reading.error or "no output", period=period)
 
 
-def check(store: Store, kpis: list[WatchedKpi]) -> list[tuple[WatchedKpi, Reading, Answer]]:
+def check(store: Store, kpis: list[WatchedKpi], cancel: threading.Event) -> list[tuple[WatchedKpi, Reading, Answer]]:
     """Every source run once, all at once, each result recorded (no period: a check is not
-    one of the watcher's runs)."""
+    one of the watcher's runs); nothing is, once `cancel` is set (the runs are killed)."""
     where = folder(store)
     with ThreadPoolExecutor(min(len(kpis), MAX_WORKERS) or 1) as pool:
-        readings = list(pool.map(lambda kpi: run(kpi.command, kpi.timeout, where), kpis))
+        readings = list(pool.map(lambda kpi: run(kpi.command, kpi.timeout, where, cancel), kpis))
+    if cancel.is_set():
+        return []
     return [(kpi, reading, record(store, kpi.key, reading)) for kpi, reading in zip(kpis, readings, strict=True)]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from ..domain import timefmt
 from ..store import lease
 from ..store.commands import AlreadyRead
+from ..store.feed import ChangeFeed
 from ..store.store import Store
 from .kpis import MAX_WORKERS, WatchedKpi, folder, record
 from .source import Reading, run
@@ -46,6 +47,7 @@ class Tally:
     failures: int = 0
     skipped: int = 0  # periods another watcher had recorded already
     troubles: int = 0  # results that could not be recorded
+    lost_file: str | None = None  # why it stopped: the war room file is gone or replaced
 
     def summary(self) -> str:
         trouble = f", {self.troubles} not recorded (see above)" if self.troubles else ""
@@ -92,6 +94,7 @@ class Watcher:
         self.holding = self.standing_by = False
         self.lease_due = 0.0
         self.failed_writes = 0
+        self.feed = ChangeFeed(store.path)  # tells when the path no longer names the file opened
 
     def stop(self) -> None:
         """Stop now: runs under way are killed and not recorded. Takes no lock: safe in a
@@ -115,6 +118,7 @@ class Watcher:
             self.cancel.set()
             pool.shutdown(wait=True, cancel_futures=True)
             self._release()
+            self.feed.close()
         return self.tally
 
     # -- the lease -----------------------------------------------------------------------
@@ -122,6 +126,11 @@ class Watcher:
         if time.monotonic() < self.lease_due:
             return
         self.lease_due = time.monotonic() + RENEW_SECONDS
+        if trouble := self.feed.trouble():  # recording on would go to a file nobody reads
+            self.warn(f"kpi watch: {trouble.detail}; stopping")
+            self.tally.lost_file = trouble.short
+            self.stopping, self.holding = True, False
+            return
         try:
             holder = lease.claim(self.store.conn, LEASE, self.holder, LEASE_TTL_MS)
         except Exception as exc:  # the file in trouble: start nothing until the lease is sure
