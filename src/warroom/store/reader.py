@@ -195,12 +195,15 @@ def _spreads(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -
 def kpi_firsts(conn: sqlite3.Connection, pending: Event | None = None) -> dict[str, KpiFirsts]:
     """KPI -> when it was first read, and when its source first answered, as corrected, and
     as the `pending` correction (being recorded, not in the journal yet) would have it."""
-    gone = pending is not None and pending.action == "retract"
-    moving = pending is not None and pending.action == "correct"
+    gone: tuple[object, ...] = ()
+    moved: tuple[object, ...] = ()
+    if pending is not None and pending.action == "retract":
+        gone = (target_of(pending),)
+    elif pending is not None and pending.action == "correct":
+        moved = (pending.id, target_of(pending), pending.payload["happened_at"])
     facts = _FACTS_SELECT.format(gone=" UNION ALL SELECT ?" if gone else "",
-                                 pending=" UNION ALL SELECT ?, ?, ?" if moving else "")
-    params: tuple[object, ...] = ((target_of(pending),) if gone else ()) + (
-        (pending.id, target_of(pending), pending.payload["happened_at"]) if moving else ())
+                                 pending=" UNION ALL SELECT ?, ?, ?" if moved else "")
+    params = gone + moved
     cursor = conn.execute(
         f"WITH facts AS ({facts}) SELECT entity_id, MIN(happened_at),"
         " MIN(CASE WHEN json_extract(payload, '$.source') THEN happened_at END)"
