@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from warroom.domain import timefmt
+from warroom.domain.timefmt import parse_datetime
 from warroom.export.read import Options
 from warroom.export.write import export
 from warroom.plan import load_plan
@@ -20,6 +21,7 @@ from warroom.store import commands as c
 from warroom.store.store import Store
 
 DAY_PLAN = Path(__file__).parent / "day.yaml"
+AFTER_PLAN = Path(__file__).parents[1] / "fixtures" / "after.yaml"
 PARIS = ZoneInfo("Europe/Paris")
 SCRIBE = "Léo Scribe"
 
@@ -130,6 +132,70 @@ def hostile_db(tmp_path_factory):
     for i, operator in enumerate(FORMULA_OPERATORS):
         with Store(path, operator) as s:
             c.note(s, f"=1+{i}", at=at("20:30"))
+    return path
+
+
+def utc(iso: str) -> int:
+    """An ISO time in UTC, the after-phase plan's zone."""
+    return timefmt.to_ms(parse_datetime(iso, ZoneInfo("UTC")))
+
+
+AFTER_GOLIVE = utc("2026-10-30T10:00")  # the plan moved a month back: its weeks after are in the past
+AFTER_NOW = utc("2026-11-07T12:00")  # the after-phase day's export: a week and a day after go-live
+
+
+def create_after_room(path: Path) -> Path:
+    with Store.create(path, "setup") as store:
+        c.init(store, load_plan(AFTER_PLAN).moved_to(AFTER_GOLIVE), at=utc("2026-10-29T09:00"))
+    return path
+
+
+def seed_after_phase(path: Path) -> None:
+    """A go-live (tests/fixtures/after.yaml, on 30 October) with KPI readings on both sides of H
+    and after the day, which ended at 10:45 when the gate passed (the plan has no change window):
+    - conv (baseline 60, target 65, higher is better), from its source: 59, 61 before H and a
+      timeout at 09:30; 62 at 10:10, a failed run at 10:20, 64 at 10:40 during the day; 66 on
+      31 Oct, a failed run ('exit 1') on 2 Nov and 68 on 6 Nov after it: after, mean 67, met, +11.67%.
+    - tickets (no baseline, target 5, lower is better), typed: 6 and 7 before H (measured 6.5),
+      8 at 10:30, nothing after: judged on the day, not met, +23.08%.
+    - INC-1 SEV2 10:15-10:35 with FU-1 (done 1 Nov); INC-2 SEV1 10:20-10:40 with no follow-up.
+    - check journey FAILED on 31 Oct ('ERP shows the orders twice'), no follow-up names it.
+    - FU-2 P2 due 4 Nov 10:00, open: overdue on 7 Nov; FU-3 P4 dropped 3 Nov; FU-4 P3 due 19 Nov.
+    """
+    with Store(path, "kpi-watch") as watch, Store(path, "Ann") as ann, Store(path, "Bob") as bob:
+        for value, at_ in ((59, "2026-10-29T12:00"), (61, "2026-10-30T09:00"), (62, "2026-10-30T10:10"),
+                           (64, "2026-10-30T10:40"), (66, "2026-10-31T10:00"), (68, "2026-11-06T10:00")):
+            c.record_kpi(watch, "conv", value, at=utc(at_), source=True)
+        for error, at_ in (("timeout after 5 s", "2026-10-30T09:30"), ("HTTP 503", "2026-10-30T10:20"),
+                           ("exit 1", "2026-11-02T10:00")):
+            c.record_kpi_failure(watch, "conv", error, at=utc(at_))
+        for value, at_ in ((6, "2026-10-30T08:00"), (7, "2026-10-30T09:00"), (8, "2026-10-30T10:30")):
+            c.record_kpi(ann, "tickets", value, at=utc(at_))
+        c.step(ann, "start", "deploy", at=utc("2026-10-30T10:00"))
+        c.open_incident(ann, "Payments slow", 2, at=utc("2026-10-30T10:15"))
+        c.open_incident(ann, "Checkout down", 1, at=utc("2026-10-30T10:20"))
+        c.step(ann, "done", "deploy", at=utc("2026-10-30T10:25"))
+        c.update_incident(ann, "INC-1", status="resolved", at=utc("2026-10-30T10:35"))
+        c.update_incident(ann, "INC-2", status="resolved", at=utc("2026-10-30T10:40"))
+        c.signoff(ann, "gate", "rm", "go", at=utc("2026-10-30T10:45"))
+        c.add_followup(ann, "Raise the pool size", "rm", due=utc("2026-11-02T12:00"), priority="P1",
+                       incident="INC-1", at=utc("2026-10-30T11:00"))
+        c.add_followup(bob, "Retest refunds", "qa", due=utc("2026-11-04T10:00"), priority="P2",
+                       at=utc("2026-10-30T11:05"))
+        c.add_followup(ann, "Archive the old checkout", "rm", priority="P4", at=utc("2026-10-30T11:10"))
+        c.add_followup(bob, "Load test the new checkout", "qa", due=utc("2026-11-19T10:00"),
+                       at=utc("2026-10-30T11:15"))
+        c.step(bob, "start", "journey", at=utc("2026-10-31T09:00"))
+        c.step(bob, "fail", "journey", note="ERP shows the orders twice", at=utc("2026-10-31T09:30"))
+        c.close_followup(ann, "FU-1", "done", "pool at 80", at=utc("2026-11-01T10:00"))
+        c.close_followup(ann, "FU-3", "drop", "the old checkout goes with the next release", at=utc("2026-11-03T10:00"))
+
+
+@pytest.fixture(scope="session")
+def after_day(tmp_path_factory) -> Path:
+    """The after-phase day, shared by the tests that only read it."""
+    path = create_after_room(tmp_path_factory.mktemp("after") / "after.db")
+    seed_after_phase(path)
     return path
 
 

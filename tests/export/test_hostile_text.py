@@ -54,7 +54,7 @@ def test_html_has_no_element_from_the_text_and_shows_it_verbatim(outputs):
     assert {"script", "a", "img", "iframe", "object"}.isdisjoint(tags)
     assert set(tags) <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "dl", "dt", "dd",
                          "ul", "li", "table", "thead", "tbody", "tr", "th", "td", "span", "div", "strong", "wbr",
-                         "svg", "line", "text", "rect"}
+                         "svg", "line", "text", "rect", "tspan", "polyline", "circle"}
     assert '<script>alert("x")</script> [bold red]boom[/]' in text
     assert "a,b\nsecond line\nthird" in text
     assert "Content-Security-Policy" in outputs["html"] and "default-src 'none'" in outputs["html"]

@@ -94,13 +94,21 @@ def test_late_updates_against_cadence(outputs, fmt):
 
 
 @pytest.mark.parametrize("fmt", HUMAN)
-def test_kpis_baseline_target_last_reading_met(outputs, fmt):
+def test_kpis_before_during_and_after_the_day_against_target(outputs, fmt):
+    """The day's steps ended at 21:40: conversion's 3.0 at 21:30 is during the day, its 3.4 at
+    22:00 after it (the verdict's period); p95's only reading, 950 at 21:30, is during."""
     shown = text(outputs, fmt)
+    assert "the readings from H to 2026-11-10 21:40 CET (20:40 UTC), the end of the day's last step" in shown
     conversion = next(line for line in shown.splitlines() if line.lstrip("| ").startswith("Checkout conversion"))
-    assert "3.1%" in conversion and "3.3% (higher is better)" in conversion
-    assert "3.4% at 2026-11-10 22:00 CET (21:00 UTC) | met" in conversion
+    assert [cell.strip() for cell in conversion.strip("| ").split(" | ")] == [
+        "Checkout conversion", "baseline 3.1%", "3% (mean of 1 reading, last 3%)",
+        "3.4% (mean of 1 reading, last 3.4%)", "+9.7% (after)",
+        "3.3% (higher is better)", "met"]
     p95 = next(line for line in shown.splitlines() if line.lstrip("| ").startswith("p95 latency"))
-    assert "950 ms at 2026-11-10 21:30 CET (20:30 UTC) | not met" in p95
+    assert [cell.strip() for cell in p95.strip("| ").split(" | ")] == [
+        "p95 latency", "baseline 900 ms", "950 ms (mean of 1 reading, last 950 ms)",
+        "no reading", "+5.6% (during)", "800 ms (lower is better)", "not met"]
+    assert "1 met, 1 not met, 0 no data" in shown
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -18,3 +18,8 @@ from warroom.domain.numbers import format_number
 ])
 def test_numbers_are_written_out(value, unit, shown):
     assert format_number(value, unit) == shown
+
+
+def test_a_mean_is_written_to_three_significant_digits_when_asked():
+    assert [format_number(v, "ms", significant=3) for v in (906.6667, 0.583333, 61.46667, 4_000_000.4)] == [
+        "907 ms", "0.583 ms", "61.5 ms", "4,000,000 ms"]

@@ -7,21 +7,21 @@ from decimal import Decimal
 SIGNIFICANT = 6  # the digits `:g` keeps, written out in full
 
 
-def format_number(value: float, unit: str = "") -> str:
-    """Digits with thousands separators and no exponent, trailing zeros dropped; a unit
-    after a space, except '%'."""
-    text = _digits(value)
+def format_number(value: float, unit: str = "", significant: int | None = None) -> str:
+    """Digits with thousands separators and no exponent, trailing zeros dropped, to
+    SIGNIFICANT digits unless told (a mean: 3); a unit after a space, except '%'."""
+    text = _digits(value, significant or SIGNIFICANT)
     if not unit:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
-def _digits(value: float) -> str:
+def _digits(value: float, significant: int) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else str(value)
-    decimals = max(0, SIGNIFICANT - 1 - math.floor(math.log10(abs(value))))
+    decimals = max(0, significant - 1 - math.floor(math.log10(abs(value))))
     # the shortest digits that give the rounded float back: no binary noise in 1e30's zeros
     text = format(Decimal(repr(round(value, decimals))), ",f")
     return text.rstrip("0").rstrip(".") if "." in text else text

@@ -11,6 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from ..domain import figures, timefmt
 from ..domain.events import payload_of
+from ..domain.kinds import StepKind
 from ..domain.numbers import format_number
 from ..domain.reducer import MITIGATED, Board, Payload, incident_number
 from ..domain.timefmt import duration
@@ -118,11 +119,16 @@ def _step(e: Row, p: Payload, known: Known) -> str:
         outcome = "done" if action == "done" else "failed"
         step = _step_name(known.board, e.entity_id)
         return f"Step {step}: target {p['target']} {outcome}{rest}" + _note(p.get("note"))
-    text = f"Step {_step_name(known.board, e.entity_id)}: {STEP_VERBS[action]}{_slip(e, action, known.board)}"
+    row = _named(known.board.steps, e.entity_id)
+    is_check = row is not None and row["kind"] == StepKind.CHECK
+    verb = "passed" if is_check and action == "done" else STEP_VERBS[action]
+    text = (f"{'Check' if is_check else 'Step'} {_step_name(known.board, e.entity_id)}: {verb}"
+            f"{_slip(e, action, known.board)}")
     forced = _effect(known, e.id).get("forced")
     if forced:
         text += f" — FORCED past: {'; '.join(forced)}"
-    return text + _note(p.get("note"))
+    evidence = f" — evidence: {p['evidence']}" if p.get("evidence") else ""
+    return text + _note(p.get("note")) + evidence
 
 
 def _effect(known: Known, event_id: int) -> dict[str, Any]:
@@ -205,7 +211,25 @@ def _comm(e: Row, p: Payload, known: Known) -> str:
 
 def _kpi(e: Row, p: Payload, known: Known) -> str:
     kpi = _named(known.board.kpis, e.entity_id) or {}
-    return f"KPI {e.entity_id} = {format_number(p['value'], kpi.get('unit') or '')}"
+    source = " (from its source)" if p.get("source") else ""
+    return f"KPI {e.entity_id} = {format_number(p['value'], kpi.get('unit') or '')}{source}"
+
+
+def _kpi_fail(e: Row, p: Payload, known: Known) -> str:
+    """A source run that gave no number: its error, never a value."""
+    return f"KPI {e.entity_id}: source failed — {p['error']}"
+
+
+def _followup_add(e: Row, p: Payload, known: Known) -> str:
+    due = f", due {known_time(known.board, p['due'])}" if p.get("due") is not None else ", no due date"
+    about = [f"{k} {p[k]}" for k in ("incident", "step") if p.get(k)]
+    return (f"Follow-up {p['ref']} added ({p['priority']}, owner {p['owner']}{due}): {p['title']}"
+            + (f" ({', '.join(about)})" if about else ""))
+
+
+def _followup_close(e: Row, p: Payload, known: Known) -> str:
+    outcome = "done" if e.action == "followup.done" else "dropped"
+    return f"Follow-up {_subject(e)} {outcome}" + _note(p.get("note"))
 
 
 def _note_event(e: Row, p: Payload, known: Known) -> str:
@@ -259,6 +283,7 @@ _DESCRIBE: dict[str, Callable[[Row, Payload, Known], str]] = {
     "init": _init, "step": _step, "step.add": _step_add, "gate.signoff": _signoff,
     "incident.open": _incident_open, "incident.update": _incident_update,
     "risk.trigger": _risk_trigger, "risk.close": _risk_close, "decision": _decision,
-    "role.assign": _assign, "comm": _comm, "kpi.record": _kpi, "note": _note_event,
+    "role.assign": _assign, "comm": _comm, "kpi.record": _kpi, "kpi.fail": _kpi_fail, "note": _note_event,
+    "followup.add": _followup_add, "followup.done": _followup_close, "followup.drop": _followup_close,
     "correct": _correction, "retract": _correction, "forecast.passed": _forecast,
 }

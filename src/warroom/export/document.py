@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .facts import Facts
+    from .read import Report
 
 
 @dataclass(frozen=True)
@@ -90,4 +91,12 @@ class Chart:
     facts: Facts
 
 
-Block = Heading | Paragraph | Pairs | Bullets | Table | Log | Listing | Alert | Chart
+@dataclass(frozen=True)
+class KpiCharts:
+    """Each KPI before, during and after the day; drawn where a format can (HTML), which
+    reads the readings over time from the report only then."""
+
+    report: Report
+
+
+Block = Heading | Paragraph | Pairs | Bullets | Table | Log | Listing | Alert | Chart | KpiCharts

@@ -1,17 +1,18 @@
 """The report's facts, derived from the board and the tallies at one moment (the horizon):
-the runbook's slips, incident durations, updates against cadence, KPIs against target."""
+the runbook's slips, incident durations, updates against cadence, KPIs before, during and
+after the day against their target, the stabilisation checks and the follow-ups."""
 from __future__ import annotations
 
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
-from ..domain import figures
+from ..domain import figures, followups
 from ..domain.cadence import Clock, Due, schedule
 from ..domain.clockface import Clockface
-from ..domain.forecast import Forecast, of_room
+from ..domain.forecast import Forecast, in_play, of_room
 from ..domain.kinds import (
     Better,
     DecisionKind,
@@ -24,7 +25,7 @@ from ..domain.kinds import (
 from ..domain.reducer import ENDED, STOPS, Board
 from ..domain.rules import gate_state
 from ..domain.timefmt import duration
-from ..store.reader import Reading, Spread, Tallies
+from ..store.reader import Reading, Tallies
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,150 @@ class AudienceFacts:
         return [d for d in self.dues if d.late_by]
 
 
+PERIODS = ("before", "during", "after")  # before H, from H to the end of the day, from then on
+
+
+class DayEnd(NamedTuple):
+    """Where 'during' ends and 'after' begins for the KPIs, and what fixed it."""
+
+    at: int
+    by: str
+
+
+def end_of_day(steps: Iterable[Mapping[str, Any]], meta: Mapping[str, str], golive: int) -> DayEnd:
+    """The end of the go-live day: the plan's change window end when it has one (what was
+    agreed with the business); else the latest end of the day's steps, as they ended or, not
+    ended, as planned. A contingency step stretches the day only once invoked (a rollback
+    that ran is the day's work; one on standby is not)."""
+    if meta.get("window_end"):
+        return DayEnd(int(meta["window_end"]), "the end of the change window")
+    ends = [s["ended_at"] if s["ended_at"] is not None else figures.planned_end(s)
+            for s in steps if s["phase"] == Phase.DAY and in_play(s)]
+    if not ends:
+        return DayEnd(golive, "go-live: the plan has no step on the day")
+    return DayEnd(max(ends), "the end of the day's last step")
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A KPI's readings in one period: how many, their mean, the latest; and its source's
+    failed runs, counted apart (a failed run is no number: it is never averaged)."""
+
+    count: int = 0
+    mean: float | None = None
+    low: float | None = None
+    high: float | None = None
+    last: Reading | None = None
+    failed: int = 0
+    error: str | None = None  # the latest failed run's
+    start: int | None = None  # the first reading or failed run
+    end: int | None = None  # the last one
+
+
 @dataclass(frozen=True)
 class KpiFacts:
+    """A KPI before H, during the day and after it. It is judged on the latest period with
+    readings since H (after, else during): the day's noise must not hide where it settled,
+    and a reading before H says nothing of the change. No reading since H is 'no data'."""
+
     kpi: dict
-    last: Reading | None
-    readings: Spread | None
+    before: Stretch = field(default_factory=Stretch)
+    during: Stretch = field(default_factory=Stretch)
+    after: Stretch = field(default_factory=Stretch)
+
+    @property
+    def stretches(self) -> list[Stretch]:
+        return [getattr(self, p) for p in PERIODS]
+
+    @property
+    def count(self) -> int:
+        """Every reading up to the horizon, whatever its period."""
+        return sum(s.count for s in self.stretches)
+
+    @property
+    def low(self) -> float | None:
+        return min((s.low for s in self.stretches if s.low is not None), default=None)
+
+    @property
+    def high(self) -> float | None:
+        return max((s.high for s in self.stretches if s.high is not None), default=None)
+
+    @property
+    def last(self) -> Reading | None:
+        """The latest reading, whenever it was taken (the periods follow each other)."""
+        return next((s.last for s in reversed(self.stretches) if s.last is not None), None)
+
+    @property
+    def before_value(self) -> float | None:
+        """The plan's baseline; unwritten, the mean of the readings before H."""
+        return self.kpi["baseline"] if self.kpi["baseline"] is not None else self.before.mean
+
+    @property
+    def before_source(self) -> str | None:
+        if self.kpi["baseline"] is not None:
+            return "baseline"
+        return "measured" if self.before.count else None
+
+    @property
+    def judged_on(self) -> str | None:
+        """The period the verdict and the change are taken from."""
+        return "after" if self.after.count else "during" if self.during.count else None
+
+    @property
+    def judged(self) -> Stretch | None:
+        return getattr(self, self.judged_on) if self.judged_on else None
 
     @property
     def met(self) -> bool | None:
-        return met(Better(self.kpi["better"]), self.kpi["target"], self.last.value) if self.last else None
+        """None: no reading since H."""
+        judged = self.judged
+        if judged is None or judged.mean is None:
+            return None
+        return met(Better(self.kpi["better"]), self.kpi["target"], judged.mean)
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "not met", None: "no data"}[self.met]
+
+    @property
+    def change_pct(self) -> float | None:
+        """The judged period's mean against the before value, in %; none without either, or
+        from a before value of 0."""
+        judged, before = self.judged, self.before_value
+        if judged is None or judged.mean is None or not before:
+            return None
+        return (judged.mean - before) / abs(before) * 100
+
+    @property
+    def failed(self) -> int:
+        return sum(s.failed for s in self.stretches)
+
+    @property
+    def error(self) -> str | None:
+        """The latest failed run's error."""
+        return next((s.error for s in reversed(self.stretches) if s.error), None)
+
+
+@dataclass(frozen=True)
+class CheckFacts:
+    """A check step (a critical journey re-tested on the real environment) and the
+    follow-ups that name it."""
+
+    step: dict
+    followups: list[str]
+
+    @property
+    def result(self) -> str:
+        return CHECK_RESULTS.get(self.step["status"], "pending")
+
+
+CHECK_RESULTS = {StepStatus.DONE: "passed", StepStatus.FAILED: "failed", StepStatus.SKIPPED: "skipped"}
+
+
+@dataclass(frozen=True)
+class FollowupFacts:
+    followup: dict
+    overdue: bool  # open past its due time, at the horizon
 
 
 @dataclass(frozen=True)
@@ -120,6 +256,9 @@ class Facts:
     kpis: list[KpiFacts]
     window: Window
     counts: dict[str, int]  # steps by status, with 'total' and 'late'
+    day_end: DayEnd
+    checks: list[CheckFacts]
+    followups: list[FollowupFacts]  # open first (by priority, then due), then the closed ones
     rehearsed: Mapping[str, int] | None = None  # step -> ms its rehearsal took, when one is given
 
     @property
@@ -171,8 +310,9 @@ class Facts:
         return [s for s in _by_time(self.board.signoffs.values()) if s["verdict"] == Verdict.NO_GO]
 
 
-def gather(board: Board, tallies: Tallies, clock: Clock, horizon: int,
-           rehearsed: Mapping[str, int] | None = None) -> Facts:
+def gather(board: Board, tallies: Tallies, clock: Clock, horizon: int, day_end: DayEnd,
+           periods: Mapping[str, Mapping[str, Stretch]], rehearsed: Mapping[str, int] | None = None) -> Facts:
+    """`periods`: KPI -> period (PERIODS) -> its readings, split at H and `day_end`."""
     steps = [_step_facts(board, s, horizon) for s in board.steps.values()]
     incidents = [_incident_facts(i) for i in board.incident_list()]
     counts = Counter(s.step["status"] for s in steps)
@@ -182,10 +322,17 @@ def gather(board: Board, tallies: Tallies, clock: Clock, horizon: int,
         gates=[_gate_facts(board, s) for s in board.steps.values() if s["kind"] == StepKind.GATE],
         incidents=incidents, severities=_severities(incidents),
         audiences=[_audience_facts(a, tallies, clock, horizon) for a in board.audiences.values()],
-        kpis=[KpiFacts(k, tallies.last_reading.get(k["key"]), tallies.readings.get(k["key"]))
-              for k in board.kpis.values()],
-        window=_window(steps, clock), counts=dict(counts), rehearsed=rehearsed,
+        kpis=[KpiFacts(k, **periods.get(k["key"], {})) for k in board.kpis.values()],
+        window=_window(steps, clock), counts=dict(counts), day_end=day_end,
+        checks=[_check_facts(board, s) for s in board.steps.values() if s["kind"] == StepKind.CHECK],
+        followups=[FollowupFacts(f, figures.is_overdue(f, horizon)) for f in sorted(
+            board.followups.values(), key=followups.order)],
+        rehearsed=rehearsed,
     )
+
+
+def _check_facts(board: Board, step: dict) -> CheckFacts:
+    return CheckFacts(step, [f["ref"] for f in board.followups.values() if f["step"] == step["id"]])
 
 
 def _step_facts(board: Board, step: dict, horizon: int) -> StepFacts:
@@ -225,7 +372,8 @@ def _audience_facts(audience: dict, tallies: Tallies, clock: Clock, horizon: int
 
 
 def _window(steps: list[StepFacts], clock: Clock) -> Window:
-    day = [s.step for s in steps if s.step["phase"] == Phase.DAY]
+    """A contingency step on standby is not an open step of the day: it may never run."""
+    day = [s.step for s in steps if s.step["phase"] == Phase.DAY and in_play(s.step)]
     started = [s["started_at"] for s in day if s["started_at"] is not None]
     still_open = sum(s["status"] not in ENDED for s in day)
     ended = [s["ended_at"] for s in day if s["ended_at"] is not None]
@@ -248,7 +396,9 @@ TOP = 3
 
 def prompts(facts: Facts, face: Clockface) -> list[str]:
     found = [*_slips(facts, face), *_failures(facts), *_incidents(facts), *_late_updates(facts, face),
-             *_stops(facts, face), *_gate_no_gos(facts, face), *_forced(facts), *_fired_risks(facts)]
+             *_stops(facts, face), *_gate_no_gos(facts, face), *_forced(facts), *_fired_risks(facts),
+             *_unfollowed_checks(facts), *_unfollowed_incidents(facts), *_overdue(facts, face),
+             *_kpis_without_data(facts), *_failing_sources(facts)]
     return found or ["No slip, incident or late update was recorded: what made this go-live "
                      "smooth, and what should the next one keep?"]
 
@@ -321,3 +471,44 @@ def _fired_risks(facts: Facts) -> Iterator[str]:
         if risk["id"] in facts.board.risk_fired_at:
             yield (f"Risk {risk['id']} ({risk['title']}) fired and became {risk['incident']}. "
                    "Did its mitigation work as planned?")
+
+
+def _unfollowed_checks(facts: Facts) -> Iterator[str]:
+    for c in facts.checks:
+        if c.result == "failed" and not c.followups:
+            why = f" ({c.step['reason']})" if c.step["reason"] else ""
+            yield (f"Check {c.step['id']} ({c.step['title']}) failed{why} and no follow-up names it. "
+                   "Who fixes it, and by when?")
+
+
+def _unfollowed_incidents(facts: Facts) -> Iterator[str]:
+    followed = {f.followup["incident"] for f in facts.followups}
+    for i in facts.incidents:
+        inc = i.incident
+        if not i.open and inc["severity"] <= 2 and inc["ref"] not in followed:
+            yield (f"{inc['ref']} (SEV{inc['severity']}, {inc['title']}) was resolved and no follow-up names it. "
+                   "What must change so that it does not happen again, and who owns that?")
+
+
+def _overdue(facts: Facts, face: Clockface) -> Iterator[str]:
+    for f in facts.followups:
+        if f.overdue:
+            row = f.followup
+            yield (f"Follow-up {row['ref']} ({row['title']}, {row['priority']}, owner {row['owner']}) was due "
+                   f"{face.at(row['due'])} and is still open. Is it still worth doing, and what holds it up?")
+
+
+def _kpis_without_data(facts: Facts) -> Iterator[str]:
+    if facts.horizon < facts.clock.golive:  # before H, no KPI can have a reading since H
+        return
+    for k in facts.kpis:
+        if k.met is None:
+            yield (f"KPI {k.kpi['name']} has no reading since go-live: did the change work for it, "
+                   "and how will we know?")
+
+
+def _failing_sources(facts: Facts) -> Iterator[str]:
+    for k in facts.kpis:
+        if k.failed:
+            yield (f"The source of KPI {k.kpi['name']} failed {k.failed} time(s) (latest: {k.error}). "
+                   "Can its figures be trusted, and what broke?")

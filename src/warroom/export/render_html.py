@@ -8,6 +8,7 @@ from typing import TextIO
 
 from ..domain.visible import HIDDEN_CHARS, visible
 from ..domain.visible import html_text as esc
+from . import kpi_chart
 from .chart import svg
 from .document import (
     Alert,
@@ -16,6 +17,7 @@ from .document import (
     Chart,
     Entry,
     Heading,
+    KpiCharts,
     Listing,
     Log,
     Mark,
@@ -75,12 +77,31 @@ svg text.marker { font-size: 11px; font-weight: 700; }
 svg .golive { stroke: #1d2430; fill: #1d2430; } svg .go { stroke: #1e6b35; fill: #1e6b35; }
 svg .stop { stroke: #b3261e; fill: #b3261e; }
 svg text.marker { stroke: none; }
+div.kpi-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 10px 16px;
+  margin: 8px 0 16px; }
+svg.kpi { width: 100%; height: auto; border: 1px solid var(--line);
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+svg.kpi text { stroke: none; }
+svg.kpi text.name { fill: var(--ink); font-size: 13px; font-weight: 600; }
+svg.kpi text.figures, svg.kpi text.tick, svg.kpi text.level { fill: var(--muted); font-size: 11px; }
+svg.kpi text.period { fill: var(--ink); font-size: 11px; font-style: italic; }
+svg.kpi tspan.good { fill: var(--good); font-weight: 700; } svg.kpi tspan.bad { fill: var(--bad); font-weight: 700; }
+svg.kpi tspan.warn, svg.kpi text.nodata { fill: var(--warn); font-weight: 700; }
+svg.kpi rect.plot { fill: #fafbfc; stroke: var(--line); }
+svg.kpi line.golive { stroke: #1d2430; stroke-width: 1.5; } svg.kpi text.golive { fill: #1d2430; font-weight: 700; }
+svg.kpi line.dayend { stroke: #9aa8bb; stroke-dasharray: 3 3; }
+svg.kpi line.target { stroke: #1e6b35; stroke-width: 1.5; stroke-dasharray: 6 4; }
+svg.kpi text.level.target { fill: #1e6b35; }
+svg.kpi line.before { stroke: #7a8797; stroke-dasharray: 2 3; }
+svg.kpi polyline.reading { fill: none; stroke: #1565c0; stroke-width: 1.5; }
+svg.kpi circle.reading { fill: #1565c0; }
+svg.kpi rect.failed-run { fill: #b3261e; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { margin: 0; max-width: none; padding: 0; font-size: 10.5px; }
   table { font-size: 10px; }
   h2 { break-after: avoid; } h3 { break-after: avoid; }
-  tr, .alert, svg.chart { break-inside: avoid; }
+  tr, .alert, svg.chart, svg.kpi { break-inside: avoid; }
   * { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 }
 """
@@ -191,3 +212,9 @@ class _Writer:
     def _chart(self, b: Chart) -> None:
         self.out.write('<h2 id="chart">The day on one axis: planned vs actual, incidents, decisions</h2>\n')
         self.out.write(svg(b.facts, self.face) + "\n")
+
+    def _kpicharts(self, b: KpiCharts) -> None:
+        series = b.report.kpi_series
+        self.out.write('<div class="kpi-charts">\n')
+        self.out.writelines(kpi_chart.svg(k, series, self.face) + "\n" for k in b.report.facts.kpis)
+        self.out.write("</div>\n")

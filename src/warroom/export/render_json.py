@@ -12,7 +12,7 @@ from ..domain.reducer import PASSED
 from ..store import reader
 from ..store.journal import head
 from ..store.reader import Row
-from .facts import Facts, prompts
+from .facts import Facts, KpiFacts, Stretch, prompts
 from .read import Report
 
 SCHEMA, VERSION = "warroom.export", 1
@@ -80,6 +80,7 @@ def _state(facts: Facts) -> dict:
         "decisions": list(board.decisions.values()),
         "audiences": list(board.audiences.values()),
         "kpis": list(board.kpis.values()),
+        "followups": [board.followups[n] for n in sorted(board.followups)],
     }
 
 
@@ -108,16 +109,40 @@ def _facts(facts: Facts) -> dict:
                        "owed": len(a.dues),
                        "late": [{"due_at": d.due_at, "sent_at": d.sent_at, "late_by": d.late_by} for d in a.late]}
                       for a in facts.audiences],
-        "kpis": [{"kpi": k.kpi["key"], "baseline": k.kpi["baseline"], "target": k.kpi["target"],
-                  "better": k.kpi["better"], "readings": k.readings.count if k.readings else 0,
-                  "low": k.readings.low if k.readings else None, "high": k.readings.high if k.readings else None,
-                  "met": k.met,
-                  "last": {"value": k.last.value, "happened_at": k.last.happened_at, "operator": k.last.operator}
-                  if k.last else None} for k in facts.kpis],
+        "day_end": {"at": facts.day_end.at, "by": facts.day_end.by},
+        "kpis": [_kpi(k) for k in facts.kpis],
+        "checks": [{"step": c.step["id"], "title": c.step["title"], "status": c.result, "ended_at": c.step["ended_at"],
+                    "evidence": c.step["evidence"], "note": c.step["reason"], "followups": c.followups}
+                   for c in facts.checks],
+        "followups": [{k: f.followup[k] for k in FOLLOWUP_KEYS} | {"overdue": f.overdue} for f in facts.followups],
         "messages": facts.tallies.messages,
         "notes": facts.tallies.notes,
         "events": facts.tallies.events,
     }
+
+
+FOLLOWUP_KEYS = ("ref", "title", "owner", "priority", "due", "status", "incident", "step", "note", "opened_by",
+                 "opened_at", "closed_by", "closed_at")
+
+
+def _kpi(k: KpiFacts) -> dict:
+    """A KPI before, during and after the day. `met` is the verdict's (None: no reading since
+    H), no longer the latest reading's; `readings`, `low`, `high` and `last` are of every
+    reading up to the horizon, whatever its period."""
+    return {"kpi": k.kpi["key"], "baseline": k.kpi["baseline"], "target": k.kpi["target"], "better": k.kpi["better"],
+            "readings": k.count, "low": k.low, "high": k.high,
+            "last": {"value": k.last.value, "happened_at": k.last.happened_at, "operator": k.last.operator}
+            if k.last else None,
+            "before": {"value": k.before_value, "source": k.before_source, "count": k.before.count,
+                       "mean": k.before.mean, "failed": k.before.failed},
+            "during": _stretch(k.during), "after": _stretch(k.after),
+            "judged_on": k.judged_on, "change_pct": round(k.change_pct, 2) if k.change_pct is not None else None,
+            "verdict": k.verdict, "met": k.met, "failed": k.failed, "error": k.error}
+
+
+def _stretch(s: Stretch) -> dict:
+    return {"count": s.count, "mean": s.mean, "last": s.last.value if s.last else None,
+            "last_at": s.last.happened_at if s.last else None, "failed": s.failed}
 
 
 def _journal(report: Report):

@@ -15,6 +15,7 @@ from .document import (
     Chart,
     Entry,
     Heading,
+    KpiCharts,
     Listing,
     Log,
     Mark,
@@ -119,6 +120,9 @@ class _Writer:
 
     def _chart(self, b: Chart) -> None:
         """Plain text has no chart: the runbook table below holds the same figures."""
+
+    def _kpicharts(self, b: KpiCharts) -> None:
+        """Plain text has no chart: the KPI table above holds the same figures."""
 
 
 def _row(cells: Iterable[str]) -> str:

@@ -1,7 +1,9 @@
-"""The report's sections that describe the board at the horizon: summary, runbook, gates,
-incidents, decisions, risks, communications against cadence, KPIs, roles."""
+"""The report's sections that describe the board at the horizon: summary, KPIs before and
+after, stabilisation checks, follow-ups, runbook, gates, incidents, decisions, risks,
+communications against cadence, roles."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from ..domain.clockface import Clockface
@@ -18,17 +20,19 @@ from .document import (
     Bullets,
     Chart,
     Heading,
+    KpiCharts,
     Mark,
     Pairs,
     Paragraph,
     Table,
     Text,
 )
-from .facts import STOPS, AudienceFacts, Facts, KpiFacts, StepFacts, median, prompts
+from .facts import STOPS, AudienceFacts, CheckFacts, Facts, FollowupFacts, KpiFacts, StepFacts, Stretch, median, prompts
 from .read import Report, failed_verification
 
 STATUS_TONES = {StepStatus.FAILED: "bad", StepStatus.BLOCKED: "warn", StepStatus.DONE: "good"}
 MAX_LISTED_PROBLEMS = 20
+MEAN_DIGITS = 3  # a mean of readings, to three significant digits: 61.5%, 907 ms, 0.583%
 _VACANT = {"id": 0, "person": "(vacant)", "started_at": None, "contact": ""}
 
 
@@ -40,8 +44,8 @@ def document(report: Report) -> Iterator[Block]:
     yield Heading(f"Go-live report: {report.board.meta['name']}", 1)
     if report.problems:
         yield broken_journal(report)
-    for part in (header, summary, chart, retrospective, runbook, rollback, gates, incidents, decisions,
-                 risks, communications, roles, listings.notes, listings.timeline):
+    for part in (header, summary, chart, retrospective, kpis, checks, followups, runbook, rollback, gates,
+                 incidents, decisions, risks, communications, roles, listings.notes, listings.timeline):
         yield from part(report)
 
 
@@ -87,6 +91,10 @@ def summary(report: Report) -> Iterator[Block]:
         ("Incidents", f"{len(facts.incidents)} ({sum(i.open for i in facts.incidents)} not resolved)"),
         ("Messages", f"{facts.tallies.messages} logged; "
                      f"{sum(len(a.late) for a in facts.audiences)} update(s) late against the cadence"),
+        ("KPIs", _counted(Counter(k.verdict for k in facts.kpis), ("met", "not met", "no data"), "none in the plan")),
+        ("Stabilisation checks", _counted(Counter(c.result for c in facts.checks),
+                                          ("passed", "failed", "skipped", "pending"), "none in the plan")),
+        ("Follow-ups", _followup_counts(facts.followups)),
     ])
     yield Heading("Incidents by severity", 3)
     yield Table(["Severity", "Incidents", "Not resolved", "Time to mitigate (median, longest)",
@@ -98,9 +106,6 @@ def summary(report: Report) -> Iterator[Block]:
     yield Heading("Updates per audience against the planned cadence", 3)
     yield Table(["Audience", "Channel", "Sent", "Owed by cadence", "Late", "Latest by", "Drafts not sent"],
                 [_audience_row(a, bool(report.board.meta.get("rehearsal"))) for a in facts.audiences])
-    yield Heading("KPIs", 3)
-    yield Table(["KPI", "Baseline", "Target", "Last reading", "Met", "Readings (lowest to highest)"],
-                [_kpi_row(k, face) for k in facts.kpis])
 
 
 def chart(report: Report) -> Iterator[Block]:
@@ -113,6 +118,44 @@ def retrospective(report: Report) -> Iterator[Block]:
     yield Bullets(prompts(report.facts, report.face))
     yield Heading("Notes tagged retro", 3)
     yield listings.retro_notes()
+
+
+def kpis(report: Report) -> Iterator[Block]:
+    facts, face = report.facts, report.face
+    day_end = face.at(facts.day_end.at)
+    yield Heading("KPIs: before, during and after the day", anchor="kpis")
+    yield Pairs([("Before", f"the readings before H, {face.at(facts.clock.golive)}; compared with the plan's "
+                            "baseline, else with their mean"),
+                 ("During", f"the readings from H to {day_end}, {facts.day_end.by}"),
+                 ("After", f"the readings from {day_end} on, up to {face.at(facts.horizon)}")])
+    yield Paragraph("Each KPI is judged on the mean of its latest period with readings since H (after, else "
+                    "during): with no reading since H it is 'no data', never met. A source's failed run is "
+                    "counted, never averaged.")
+    yield Table(["KPI", "Before", "During", "After", "Change", "Target", "Verdict"],
+                [_kpi_row(k, face) for k in facts.kpis] or [("none in the plan", "", "", "", "", "", "")])
+    if facts.kpis:
+        yield KpiCharts(report)
+
+
+def checks(report: Report) -> Iterator[Block]:
+    yield Heading("Stabilisation checks", anchor="checks")
+    if not report.facts.checks:
+        yield Paragraph("The plan has no check step (kind: check).")
+        return
+    yield Paragraph("The critical journeys re-tested on the real environment: passed with evidence, "
+                    "or failed with why.")
+    yield Table(["Check", "Owner", "Result", "When", "Evidence, or why not", "Follow-ups"],
+                [_check_row(c, report.face) for c in report.facts.checks])
+
+
+def followups(report: Report) -> Iterator[Block]:
+    yield Heading("Follow-ups", anchor="followups")
+    if not report.facts.followups:
+        yield Paragraph("No follow-up was recorded (warroom followup add).")
+        return
+    yield Paragraph(f"Open ones first; overdue means still open past its due time at {report.face.at(report.horizon)}.")
+    yield Table(["Follow-up", "Priority", "Owner", "Due", "Status", "About", "Opened", "Closed"],
+                [_followup_row(f, report.face) for f in report.facts.followups])
 
 
 def rollback(report: Report) -> Iterator[Block]:
@@ -340,13 +383,99 @@ def _audience_row(a: AudienceFacts, rehearsal: bool) -> tuple:
 
 def _kpi_row(k: KpiFacts, face: Clockface) -> tuple:
     unit = k.kpi["unit"]
-    last = f"{format_number(k.last.value, unit)} at {face.at(k.last.happened_at)}" if k.last else "no reading"
-    met = {True: Mark("met", "good"), False: Mark("not met", "bad"), None: ""}[k.met]
-    better = "higher" if k.kpi["better"] == "up" else "lower"
-    spread = (f"{k.readings.count} ({format_number(k.readings.low)} to {format_number(k.readings.high, unit)})"
-              if k.readings else "0")
-    return (k.kpi["name"], format_number(k.kpi["baseline"], unit),
-            f"{format_number(k.kpi['target'], unit)} ({better} is better)", last, met, spread)
+    change = f"{percent(k.change_pct)} ({k.judged_on})" if k.change_pct is not None else ""
+    verdict = {"met": Mark("met", "good"), "not met": Mark("not met", "bad")}.get(k.verdict, Mark(k.verdict, "warn"))
+    return (k.kpi["name"], _before(k, unit), _period(k.during, unit, face), _period(k.after, unit, face), change,
+            target(k.kpi), verdict)
+
+
+def target(kpi: dict) -> str:
+    """'65% (higher is better)'."""
+    better = "higher" if kpi["better"] == "up" else "lower"
+    return f"{format_number(kpi['target'], kpi['unit'])} ({better} is better)"
+
+
+def percent(change: float) -> str:
+    """A change in %, signed, to a tenth: '+5.6%', '-15.5%', '+444,344%'."""
+    return f"{'+' if change > 0 else ''}{format_number(round(change, 1), '%')}"
+
+
+def _before(k: KpiFacts, unit: str) -> Text:
+    """Which before value the KPI is compared with: the plan's baseline, or the readings' mean."""
+    mean, baseline, failed = k.before.mean, k.kpi["baseline"], _failed_runs(k.before)
+    if baseline is not None:
+        measured = f" (measured {_mean(mean, unit)}, {_readings(k.before.count)})" if mean is not None else ""
+        return f"baseline {format_number(baseline, unit)}{measured}{failed}"
+    if mean is not None:
+        return f"measured {_mean(mean, unit)} ({_readings(k.before.count)}){failed}"
+    return Mark(f"no data: no baseline, no reading before H{failed}", "warn")
+
+
+def _period(s: Stretch, unit: str, face: Clockface) -> Text:
+    """'63.2% (mean of 3 readings, last 64%)': the times are in the timeline."""
+    if s.mean is None or s.last is None:
+        text = "no reading"
+    else:
+        text = f"{_mean(s.mean, unit)} (mean of {_readings(s.count)}, last {format_number(s.last.value, unit)})"
+    return text + _failed_runs(s)
+
+
+def _mean(value: float, unit: str) -> str:
+    return format_number(value, unit, significant=MEAN_DIGITS)
+
+
+def _readings(count: int) -> str:
+    return f"{count} reading{'s' if count != 1 else ''}"
+
+
+def _failed_runs(s: Stretch) -> str:
+    return f"; its source failed {s.failed} time(s), latest: {s.error}" if s.failed else ""
+
+
+def _counted(counts: Counter[str], words: tuple[str, ...], none: str) -> str:
+    """'2 met, 1 not met, 0 no data'; `none` when there is nothing to count."""
+    return ", ".join(f"{counts.get(w, 0)} {w}" for w in words) if counts else none
+
+
+def _followup_counts(followups: list[FollowupFacts]) -> str:
+    if not followups:
+        return "none recorded"
+    counts = Counter(f.followup["status"] for f in followups)
+    overdue = sum(f.overdue for f in followups)
+    return (f"{counts.get('open', 0)} open{f' ({overdue} overdue)' if overdue else ''}, "
+            f"{counts.get('done', 0)} done, {counts.get('dropped', 0)} dropped")
+
+
+CHECK_TONES = {"passed": "good", "failed": "bad", "skipped": "warn"}
+
+
+def _check_row(c: CheckFacts, face: Clockface) -> tuple:
+    step, result = c.step, c.result
+    shown = result if result != "pending" or step["status"] == "pending" else \
+        f"pending ({step['status'].replace('_', ' ')})"
+    tone = CHECK_TONES.get(result)
+    if step["ended_at"] is not None:
+        when = face.at(step["ended_at"])
+    elif step["started_at"] is not None:
+        when = f"started {face.at(step['started_at'])}"
+    else:
+        when = f"planned {face.at(step['planned_start'])}"
+    why = step["evidence"] if result == "passed" else step["reason"]
+    unfollowed = Mark("none", "bad") if result == "failed" else ""
+    return (f"{step['id']}: {step['title']}", step["owner"], Mark(shown, tone) if tone else shown, when, why or "",
+            ", ".join(c.followups) or unfollowed)
+
+
+def _followup_row(f: FollowupFacts, face: Clockface) -> tuple:
+    row = f.followup
+    due = face.at(row["due"]) if row["due"] is not None else "no date"
+    about = ", ".join(f"{k} {row[k]}" for k in ("incident", "step") if row[k])
+    closed = (f"{face.at(row['closed_at'])} by {row['closed_by']}{': ' + row['note'] if row['note'] else ''}"
+              if row["closed_at"] is not None else "")
+    return (f"{row['ref']}: {row['title']}", row["priority"], row["owner"],
+            Mark(f"{due}, OVERDUE", "bad") if f.overdue else due,
+            Mark(row["status"], "good") if row["status"] == "done" else row["status"], about,
+            f"{face.at(row['opened_at'])} by {row['opened_by']}", closed)
 
 
 def _decision_kind(d: dict) -> Text:
