@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from ..domain import figures, forecast, timefmt
 from ..domain.cadence import Clock, next_due
 from ..domain.forecast import Forecast
-from ..domain.kinds import Better, FollowupStatus, IncidentStatus, Phase, StepStatus, met
+from ..domain.kinds import Better, IncidentStatus, Phase, StepStatus, met
 from ..domain.reducer import PASSED
 from ..domain.rules import SETTLED
 from ..domain.timefmt import duration
@@ -51,6 +51,7 @@ class Delta:
     initial: bool = False
     removed: dict[str, list] = field(default_factory=dict)
     effects: dict[int, dict] = field(default_factory=dict)
+    measured: dict[str, float] | None = None  # KPI -> the mean of its readings before H, when re-read
 
     def touched(self, *tables: str) -> bool:
         return self.initial or any(t in self.rows or t in self.removed for t in tables)
@@ -88,11 +89,21 @@ def snapshot(conn: sqlite3.Connection) -> Delta:
             " CAST(value AS INTEGER) FROM meta WHERE key = 'golive') ORDER BY id DESC) AS n FROM kpi_readings)"
             " WHERE n <= ?", (KPI_POINTS,))
         events = read(conn, f"{EVENTS} ORDER BY e.happened_at DESC, e.id DESC LIMIT ?", (RECENT_EVENTS,))
+        measured = measured_baselines(conn)
     finally:
         conn.execute("COMMIT")
     decoded = {t: [decode(t, r) for r in rs] for t, rs in tables.items()}
     # a row's rev is the event that last wrote it, so none is newer than the last event
-    return Delta(decoded, [decode_event(e) for e in reversed(events)], last_id, last_id, initial=True)
+    return Delta(decoded, [decode_event(e) for e in reversed(events)], last_id, last_id, initial=True,
+                 measured=measured)
+
+
+def measured_baselines(conn: sqlite3.Connection) -> dict[str, float]:
+    """KPI -> the mean of its readings before H: the baseline of a KPI its plan gives none
+    (the report's too, export/facts.py)."""
+    return dict(conn.execute(
+        "SELECT kpi, AVG(value) FROM kpi_readings WHERE value IS NOT NULL AND happened_at <"
+        " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'golive') GROUP BY kpi").fetchall())
 
 
 def changes(feed: ChangeFeed, last_id: int, last_rev: int) -> Delta:
@@ -106,7 +117,8 @@ def changes(feed: ChangeFeed, last_id: int, last_rev: int) -> Delta:
         removed.setdefault(r["tbl"], []).append(r["key"] if r["tbl"] in TEXT_KEYS else int(r["key"]))
     new_id = events[-1]["id"] if events else last_id
     new_rev = max([last_rev, new_id, *(r["rev"] for rs in rows.values() for r in rs)])
-    return Delta(rows, events, new_id, new_rev, removed=removed, effects=effects)
+    measured = measured_baselines(feed.conn) if "kpi_readings" in rows or "kpi_readings" in removed else None
+    return Delta(rows, events, new_id, new_rev, removed=removed, effects=effects, measured=measured)
 
 
 class Reader:
@@ -181,8 +193,11 @@ class Room:
     last_id: int = 0
     last_rev: int = 0
     loaded: bool = False
+    measured: dict[str, float] = field(default_factory=dict)  # KPI -> mean of its readings before H
 
     def apply(self, delta: Delta) -> None:
+        if delta.measured is not None:
+            self.measured = delta.measured
         for table, rows in delta.rows.items():
             key = MIRRORED[table]
             target = self.tables[table]
@@ -384,7 +399,7 @@ class KpiView:
     key: str
     name: str
     unit: str
-    baseline: float | None  # the plan's, else the latest reading before H; None: neither
+    baseline: float | None  # the plan's, else the mean of the readings before H; None: neither
     target: float
     better: str
     before: list[float]  # the readings before H, oldest first
@@ -405,15 +420,18 @@ def kpis(room: Room) -> list[KpiView]:
     readings: dict[str, list[dict]] = {}
     for r in sorted(room.tables["kpi_readings"].values(), key=lambda r: (r["happened_at"], r["id"])):
         readings.setdefault(r["kpi"], []).append(r)
-    return [kpi_view(k, readings.get(k["key"], []), room.golive) for k in room.rows("kpis")]
+    return [kpi_view(k, readings.get(k["key"], []), room.golive, room.measured.get(k["key"]))
+            for k in room.rows("kpis")]
 
 
-def kpi_view(kpi: dict, readings: list[dict], golive: int) -> KpiView:
-    """One KPI from its readings in time order (a failed source run has an error, no value)."""
+def kpi_view(kpi: dict, readings: list[dict], golive: int, measured: float | None = None) -> KpiView:
+    """One KPI from its readings in time order (a failed source run has an error, no value),
+    and the mean of all its readings before H (`measured`, read in SQL: the mirror keeps the
+    latest only)."""
     values = [r for r in readings if r["value"] is not None]
     before = [r["value"] for r in values if r["happened_at"] < golive]
     since = [r["value"] for r in values if r["happened_at"] >= golive]
-    baseline = kpi["baseline"] if kpi["baseline"] is not None else (before[-1] if before else None)
+    baseline = kpi["baseline"] if kpi["baseline"] is not None else measured
     failed = readings[-1] if readings and readings[-1]["value"] is None else None
     return KpiView(kpi["key"], kpi["name"], kpi["unit"], baseline, kpi["target"], kpi["better"], before, since,
                    failed)
@@ -430,14 +448,6 @@ def latest_signoffs(room: Room, gate: str) -> dict[str, dict]:
 def incident_order(incident: dict) -> tuple:
     """Open incidents first, the worst first, the newest first."""
     return (incident["status"] == IncidentStatus.RESOLVED, incident["severity"], -incident["number"])
-
-
-def followup_order(followup: dict) -> tuple:
-    """Open ones first, the highest priority first, then the soonest due (none due last); then
-    the closed ones, the latest closed first."""
-    if followup["status"] == FollowupStatus.OPEN:
-        return (0, followup["priority"], followup["due"] is None, followup["due"] or 0, followup["number"])
-    return (1, "", False, -(followup["closed_at"] or 0), followup["number"])
 
 
 def open_incidents(room: Room) -> list[dict]:

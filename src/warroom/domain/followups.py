@@ -18,6 +18,14 @@ class Board(Protocol):
     followups: dict[int, dict[str, Any]]
 
 
+def order(followup: dict[str, Any]) -> tuple:
+    """Open ones first, the highest priority first, then the soonest due (none due last); then
+    the closed ones, the latest closed first."""
+    if followup["status"] == FollowupStatus.OPEN:
+        return (0, followup["priority"], followup["due"] is None, followup["due"] or 0, followup["number"])
+    return (1, "", False, -(followup["closed_at"] or 0), followup["number"])
+
+
 def number(ref: str) -> int:
     """'FU-3' -> 3."""
     return int(ref.removeprefix("FU-"))

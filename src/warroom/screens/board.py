@@ -16,7 +16,7 @@ from ..console.messages import HistoryLoaded
 from ..console.protocol import Console
 from ..console.views import Delta
 from ..console.workers import start_worker
-from ..domain import figures
+from ..domain import figures, followups
 from ..domain.kinds import DecisionKind, FollowupStatus, IncidentStatus, Priority
 from ..domain.timefmt import duration, parse_due
 from ..store import commands
@@ -143,7 +143,7 @@ class BoardScreen(WarScreen):
 
     def _followup_row(self, followup: dict, now: int) -> RowData:
         closed = followup["status"] != FollowupStatus.OPEN
-        return RowData(str(followup["number"]), views.followup_order(followup), [
+        return RowData(str(followup["number"]), followups.order(followup), [
             Text(followup["ref"], "dim" if closed else "bold", end=""),
             Text(followup["priority"], "dim" if closed else "bold" if followup["priority"] == "P1" else "", end=""),
             _due(followup, now),

@@ -108,19 +108,10 @@ class Reading:
 
 
 @dataclass(frozen=True)
-class Spread:
-    count: int
-    low: float
-    high: float
-
-
-@dataclass(frozen=True)
 class Tallies:
     sent: dict[str, list[int]]  # audience -> when each update went out
     messages: int  # logged, drafts included
     unsent_drafts: dict[str, int]  # audience -> drafts never sent
-    last_reading: dict[str, Reading]  # KPI -> its latest reading
-    readings: dict[str, Spread]  # KPI -> how many, lowest, highest
     notes: int
     events: int  # the plan's included
 
@@ -148,8 +139,6 @@ def tally(conn: sqlite3.Connection, as_of: int | None) -> Tallies:
         sent=_sent(conn, bound, params),
         messages=_count(conn, f"action IN ('comm.sent', 'comm.draft') AND {bound}", params),
         unsent_drafts=_unsent_drafts(conn, bound, params),
-        last_reading=_last_readings(conn, bound, params),
-        readings=_spreads(conn, bound, params),
         notes=_count(conn, f"action = 'note' AND {bound}", params),
         events=count(conn, f"({bound}) OR action = 'init'", params),
     )
@@ -175,21 +164,6 @@ def _unsent_drafts(conn: sqlite3.Connection, bound: str, params: tuple[object, .
         f" WHERE action = 'comm.draft' AND {bound} AND entity_id NOT IN"
         f" (SELECT entity_id FROM facts WHERE action = 'comm.send' AND {bound})"
         " GROUP BY audience", params + params).fetchall())
-
-
-def _last_readings(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -> dict[str, Reading]:
-    cursor = conn.execute(
-        "SELECT entity_id, json_extract(payload, '$.value'), happened_at, operator FROM"
-        " (SELECT *, ROW_NUMBER() OVER (PARTITION BY entity_id ORDER BY happened_at DESC, id DESC) AS n"
-        f"  FROM facts WHERE action = 'kpi.record' AND {bound}) WHERE n = 1", params)
-    return {kpi: Reading(value, at, operator) for kpi, value, at, operator in cursor}
-
-
-def _spreads(conn: sqlite3.Connection, bound: str, params: tuple[object, ...]) -> dict[str, Spread]:
-    cursor = conn.execute(
-        "SELECT entity_id, COUNT(*), MIN(json_extract(payload, '$.value')), MAX(json_extract(payload, '$.value'))"
-        f" FROM facts WHERE action = 'kpi.record' AND {bound} GROUP BY entity_id", params)
-    return {kpi: Spread(count, low, high) for kpi, count, low, high in cursor}
 
 
 def kpi_firsts(conn: sqlite3.Connection, pending: Event | None = None) -> dict[str, KpiFirsts]:
