@@ -1,7 +1,7 @@
 """KPI values as people read them: digits written out, never an exponent."""
 import pytest
 
-from warroom.domain.numbers import format_number
+from warroom.domain.numbers import format_mean, format_number
 
 
 @pytest.mark.parametrize("value, unit, shown", [
@@ -20,6 +20,6 @@ def test_numbers_are_written_out(value, unit, shown):
     assert format_number(value, unit) == shown
 
 
-def test_a_mean_is_written_to_three_significant_digits_when_asked():
-    assert [format_number(v, "ms", significant=3) for v in (906.6667, 0.583333, 61.46667, 4_000_000.4)] == [
+def test_a_mean_is_written_to_three_significant_digits():
+    assert [format_mean(v, "ms") for v in (906.6667, 0.583333, 61.46667, 4_000_000.4)] == [
         "907 ms", "0.583 ms", "61.5 ms", "4,000,000 ms"]

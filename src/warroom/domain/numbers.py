@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+MEAN_DIGITS = 3  # a mean's digits past these are noise, not news
 SIGNIFICANT = 6  # the digits `:g` keeps, written out in full
 
 
@@ -14,6 +15,11 @@ def format_number(value: float, unit: str = "", significant: int | None = None) 
     if not unit:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def format_mean(value: float, unit: str = "") -> str:
+    """A mean of readings, to MEAN_DIGITS significant digits: 61.5%, 907 ms, 0.583%."""
+    return format_number(value, unit, MEAN_DIGITS)
 
 
 def _digits(value: float, significant: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..domain import timefmt
 from ..domain.clockface import Clockface
-from ..domain.numbers import format_number
+from ..domain.numbers import format_mean, format_number
 from ..domain.visible import html_text as esc
 from .facts import PERIODS, KpiFacts, Stretch
 from .read import KpiSeries, Periods, Point
@@ -79,7 +79,7 @@ def figures(k: KpiFacts) -> str:
 
 
 def _mean(s: Stretch, unit: str) -> str:
-    return f"mean {format_number(s.mean, unit)} of {s.count}" if s.mean is not None else "no reading"
+    return f"mean {format_mean(s.mean, unit)} of {s.count}" if s.mean is not None else "no reading"
 
 
 def _heading(k: KpiFacts) -> list[str]:
@@ -87,7 +87,7 @@ def _heading(k: KpiFacts) -> list[str]:
     unit = k.kpi["unit"]
     before = format_number(k.before_value, unit) if k.before_value is not None else "no data"
     judged = k.judged
-    latest = (f"{k.judged_on} {format_number(judged.mean, unit)}" if judged is not None and judged.mean is not None
+    latest = (f"{k.judged_on} {format_mean(judged.mean, unit)}" if judged is not None and judged.mean is not None
               else "no reading since H")
     change = f" ({percent(k.change_pct)})" if k.change_pct is not None else ""
     return [f'<text class="name" x="8" y="17">{esc(name)}</text>',

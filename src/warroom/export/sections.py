@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..domain.clockface import Clockface
 from ..domain.kinds import StepStatus
-from ..domain.numbers import format_number
+from ..domain.numbers import format_mean, format_number
 from ..domain.reducer import PASSED
 from ..domain.timefmt import duration
 from ..store.journal import show_head
@@ -32,7 +32,6 @@ from .read import Report, failed_verification
 
 STATUS_TONES = {StepStatus.FAILED: "bad", StepStatus.BLOCKED: "warn", StepStatus.DONE: "good"}
 MAX_LISTED_PROBLEMS = 20
-MEAN_DIGITS = 3  # a mean of readings, to three significant digits: 61.5%, 907 ms, 0.583%
 _VACANT = {"id": 0, "person": "(vacant)", "started_at": None, "contact": ""}
 
 
@@ -404,10 +403,10 @@ def _before(k: KpiFacts, unit: str) -> Text:
     """Which before value the KPI is compared with: the plan's baseline, or the readings' mean."""
     mean, baseline, failed = k.before.mean, k.kpi["baseline"], _failed_runs(k.before)
     if baseline is not None:
-        measured = f" (measured {_mean(mean, unit)}, {_readings(k.before.count)})" if mean is not None else ""
+        measured = f" (measured {format_mean(mean, unit)}, {_readings(k.before.count)})" if mean is not None else ""
         return f"baseline {format_number(baseline, unit)}{measured}{failed}"
     if mean is not None:
-        return f"measured {_mean(mean, unit)} ({_readings(k.before.count)}){failed}"
+        return f"measured {format_mean(mean, unit)} ({_readings(k.before.count)}){failed}"
     return Mark(f"no data: no baseline, no reading before H{failed}", "warn")
 
 
@@ -416,12 +415,8 @@ def _period(s: Stretch, unit: str, face: Clockface) -> Text:
     if s.mean is None or s.last is None:
         text = "no reading"
     else:
-        text = f"{_mean(s.mean, unit)} (mean of {_readings(s.count)}, last {format_number(s.last.value, unit)})"
+        text = f"{format_mean(s.mean, unit)} (mean of {_readings(s.count)}, last {format_number(s.last.value, unit)})"
     return text + _failed_runs(s)
-
-
-def _mean(value: float, unit: str) -> str:
-    return format_number(value, unit, significant=MEAN_DIGITS)
 
 
 def _readings(count: int) -> str:
