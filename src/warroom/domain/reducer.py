@@ -14,10 +14,11 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from . import followups, forecast, rules
+from . import followups, forecast, kpis, rules
 from .events import CORRECTIONS, Event, payload, target_of
+from .kpis import KpiFirsts
 from .kinds import (
     DecisionKind,
     IncidentStatus,
@@ -41,17 +42,6 @@ HOLDING = frozenset({DecisionKind.NO_GO, DecisionKind.HOLD, DecisionKind.ABORT})
 RELEASING = frozenset({DecisionKind.GO, DecisionKind.RESUME})
 STOPS = frozenset({DecisionKind.NO_GO, DecisionKind.ROLLBACK, DecisionKind.HOLD, DecisionKind.ABORT})
 AUTHORITY = frozenset({DecisionKind.ROLLBACK, DecisionKind.ABORT})  # only a role that may decide a rollback
-
-
-class KpiFirsts(NamedTuple):
-    """When a KPI was first read, and when its source first answered (ms UTC; None: not yet)."""
-
-    reading: int | None
-    answer: int | None
-
-    def seen(self, at: int, from_source: bool) -> KpiFirsts:
-        return KpiFirsts(min(at, self.reading) if self.reading is not None else at,
-                         (min(at, self.answer) if self.answer is not None else at) if from_source else self.answer)
 
 
 class JournalError(ValueError):
@@ -317,7 +307,7 @@ class Board:
         if state == "passed" and (unmet := self._unmet(gate)):
             obstacles.append(f"it cannot pass while {', '.join(unmet)} is not done")
         if state == "passed" and gate.get("kpis_ready"):
-            obstacles += self.kpi_gaps(e.happened_at)
+            obstacles += kpis.gaps(self.kpis, self.kpi_firsts, min(e.happened_at, self.golive), e.happened_at)
         forced = self._forced(f"sign-off at gate {gate['id']} refused", obstacles, p, check)
         self.signoffs[e.id] = {
             "id": e.id, "gate": gate["id"], "role": role, "verdict": verdict.value,
@@ -464,28 +454,6 @@ class Board:
             raise RuleError(f"message {p['id']} was already sent")
         row.update(status=MessageStatus.SENT.value, sent_at=e.happened_at)
 
-    def _kpi(self, e: Event, p: Payload, check: bool) -> None:
-        """A reading, or a source's failed run (its error, never a number)."""
-        failed = e.action == "kpi.fail"
-        self.kpi_readings[e.id] = {"id": e.id, "kpi": e.entity_id, "value": None if failed else p["value"],
-                                   "error": p["error"] if failed else None, "operator": e.operator,
-                                   "happened_at": e.happened_at, "recorded_at": e.recorded_at}
-        if not failed:
-            first = self.kpi_firsts.get(e.subject, KpiFirsts(None, None))
-            self.kpi_firsts[e.subject] = first.seen(e.happened_at, bool(p.get("source")))
-
-    def kpi_gaps(self, at: int) -> list[str]:
-        """Why the KPIs cannot be measured yet at `at`: one without a baseline (none in the plan,
-        no reading before H and `at`), one whose source has never answered."""
-        gaps = []
-        for key, kpi in sorted(self.kpis.items(), key=lambda k: k[1]["position"]):
-            first = self.kpi_firsts.get(key, KpiFirsts(None, None))
-            if kpi["baseline"] is None and not (first.reading is not None and first.reading <= min(at, self.golive)):
-                gaps.append(f"KPI {key} has no baseline (none in the plan, no reading before H)")
-            if kpi["source"] and not (first.answer is not None and first.answer <= at):
-                gaps.append(f"KPI {key}: its source has never answered (warroom kpi check)")
-        return gaps
-
     def _note(self, e: Event, p: Payload, check: bool) -> None:
         self.notes[e.id] = {"id": e.id, "text": p["text"], "tags": list(p["tags"]), "operator": e.operator,
                             "happened_at": e.happened_at, "recorded_at": e.recorded_at}
@@ -542,8 +510,8 @@ _HANDLERS: dict[str, Callable[[Board, Event, Payload, bool], None]] = {
     "risk.trigger": Board._trigger_risk, "risk.close": Board._close_risk,
     "decision": Board._decide, "role.assign": Board._assign,
     "comm.sent": Board._message, "comm.draft": Board._message, "comm.send": Board._send,
-    "kpi.record": Board._kpi, "note": Board._note, "forecast.passed": Board._passed,
-    "rehearsal.attach": Board._attach_rehearsal, "kpi.fail": Board._kpi,
+    "kpi.record": kpis.record, "note": Board._note, "forecast.passed": Board._passed,
+    "rehearsal.attach": Board._attach_rehearsal, "kpi.fail": kpis.record,
     "followup.add": followups.add, "followup": followups.close,
 }
 PASSED = "passed:"  # meta keys: when the rollback deadline and the point of no return were passed

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..domain.events import Event, target_of
-from ..domain.reducer import JournalError, KpiFirsts
+from ..domain.kpis import KpiFirsts
+from ..domain.reducer import JournalError
 
 BATCH = 2000
 _EVENT_COLUMNS = "id, happened_at, recorded_at, operator, action, entity, entity_id, payload, login"
