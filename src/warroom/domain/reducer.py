@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from . import followups, forecast, kpis, rules
 from .events import CORRECTIONS, Event, payload, target_of
-from .kpis import KpiFirsts
 from .kinds import (
     DecisionKind,
     IncidentStatus,
@@ -28,6 +27,7 @@ from .kinds import (
     StepStatus,
     Verdict,
 )
+from .kpis import KpiFirsts
 from .rules import RuleError
 
 if TYPE_CHECKING:  # pydantic's models: the console folds boards without loading pydantic
