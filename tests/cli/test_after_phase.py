@@ -177,3 +177,11 @@ def test_status_counts_the_checks_and_the_followups_overdue_at_its_moment(room):
     overdue = json.loads(room.run("--json", "status", "--as-of", "2026-12-04T00:00").output)
     assert overdue["followups"] == {"open": 1, "dropped": 1, "overdue": 1}
     assert overdue["checks"] == {"failed": 1}
+
+
+def test_a_followup_cannot_be_moved_before_the_incident_it_follows_up(room):
+    room.ok("incident", "open", "Slow", "--sev", "3", "--at", "2026-11-30T12:00")
+    room.ok("followup", "add", "x", "--owner", "rm", "--incident", "INC-1", "--at", "2026-11-30T13:00")
+    added = journal(room.path)[-1]["id"]
+    assert "not open yet" in room.refused("correct", str(added), "--at", "2026-11-30T11:00", "--why", "typo")
+    room.ok("correct", str(added), "--at", "2026-11-30T12:30", "--why", "typed late")

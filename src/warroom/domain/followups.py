@@ -16,6 +16,7 @@ class Board(Protocol):
     """The reducer's board, as far as follow-ups go (the reducer imports this module)."""
 
     followups: dict[int, dict[str, Any]]
+    incidents: dict[int, dict[str, Any]]
 
 
 def order(followup: dict[str, Any]) -> tuple:
@@ -32,7 +33,12 @@ def number(ref: str) -> int:
 
 
 def add(board: Board, e: Event, p: dict[str, Any], check: bool) -> None:
-    """A new follow-up (the command checked what it names exists at that time)."""
+    """A new follow-up (the command checked that its owner and step exist), never before the
+    incident it follows up was opened (a correction may move either)."""
+    incident = p.get("incident")
+    if check and incident and not any(i["ref"] == incident and i["opened_at"] <= e.happened_at
+                                      for i in board.incidents.values()):
+        raise RuleError(f"{incident} was not open yet at that time")
     n = number(p["ref"])
     board.followups[n] = {
         "number": n, "ref": p["ref"], "title": p["title"], "owner": p["owner"], "due": p.get("due"),

@@ -74,6 +74,8 @@ class Scope:
             self.messages.add(int(event.subject))
         elif event.entity == "followup":
             self.followups.add(followups.number(event.subject))
+            if event.payload.get("incident"):  # judged against the incident as it stood then
+                self.incidents.add(incident_number(event.payload["incident"]))
         elif event.action in LOGS:
             self.logs.add(event.id)
 
