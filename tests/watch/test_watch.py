@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -223,3 +224,18 @@ def test_check_speaks_the_recorded_error_in_json(tmp_path):
     proc = warroom(db, "--json", "kpi", "check")
     out, _ = finish(proc)
     assert json.loads(out)[0]["error"] == "exit 3: bad␛[31m" == kpi_events(db)[0]["error"]
+
+
+def test_periods_that_go_by_while_the_file_is_locked_are_said_missed_not_made_up(tmp_path):
+    db = make_room(tmp_path, [source("fast", "echo 1")])
+    watcher = warroom(db, "kpi", "watch", "--for", "9")
+    assert wait_for(lambda: kpi_events(db))
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    time.sleep(4)
+    blocker.execute("COMMIT")
+    blocker.close()
+    out, err = finish(watcher)
+    assert "went by unread" in err and "periods missed" in out
+    periods = [e["period"] for e in kpi_events(db)]
+    assert len(periods) == len(set(periods))

@@ -47,10 +47,12 @@ class Tally:
     failures: int = 0
     skipped: int = 0  # periods another watcher had recorded already
     troubles: int = 0  # results that could not be recorded
+    missed: int = 0  # periods gone by before their source could run (the file busy, the host asleep)
     lost_file: str | None = None  # why it stopped: the war room file is gone or replaced
 
     def summary(self) -> str:
         trouble = f", {self.troubles} not recorded (see above)" if self.troubles else ""
+        trouble += f", {self.missed} periods missed (see above)" if self.missed else ""
         return (f"kpi watch: stopped; {self.readings} readings, {self.failures} failed readings, "
                 f"{self.skipped} skipped (recorded by another watcher){trouble}")
 
@@ -143,6 +145,9 @@ class Watcher:
                       f"as {self.store.operator} (Ctrl-C stops)")
         if not held and not self.standing_by:
             self.tell(f"kpi watch: another kpi watch ({holder}) reads the sources; standing by")
+        if self.holding and not held:
+            for slot in self.slots:  # whoever reads now owns the periods: none is ours to miss
+                slot.next_period = 0
         self.holding, self.standing_by = held, not held
 
     def _release(self) -> None:
@@ -159,8 +164,17 @@ class Watcher:
         for slot in self.slots:
             period = slot.due(now)
             if period is not None:
+                self._missed(slot, period)
                 slot.busy, slot.next_period = True, period + 1
                 pool.submit(self._run, slot, period)
+
+    def _missed(self, slot: _Slot, period: int) -> None:
+        """Say so when periods went by unread: a watcher never makes up a reading afterwards."""
+        if slot.next_period and period > slot.next_period:
+            gone = period - slot.next_period
+            self.tally.missed += gone
+            self.warn(f"kpi watch: {slot.kpi.key}: {gone} period{'s' * (gone > 1)} went by unread "
+                      "(the file was busy, or the host asleep); reading again now")
 
     def _run(self, slot: _Slot, period: int) -> None:
         """In a pool thread: whatever happens, the loop learns that the run is over."""
