@@ -43,6 +43,12 @@ def test_anything_else_is_a_failure_with_its_reason(text, error):
     assert parse(text) == (None, error)
 
 
+@pytest.mark.parametrize("text", ["\x1c42\x1f", "\xa042", "42\x00"])
+def test_control_characters_or_a_no_break_space_around_a_number_are_not_spaces(text):
+    value, error = parse(text)
+    assert value is None and error.startswith("not a number")
+
+
 def test_a_command_runs_in_the_given_folder_and_its_output_is_read(tmp_path):
     (tmp_path / "value.txt").write_text("17\n")
     reading = run("cat value.txt", 5, tmp_path)

@@ -82,8 +82,10 @@ def judge(returncode: int, out: bytes, err: bytes, problem: str | None) -> tuple
 
 
 def parse(text: str) -> tuple[float | None, str | None]:
-    """A number, or a JSON object with a numeric `value`; else why it is not one."""
-    text = text.strip()
+    """A number, or a JSON object with a numeric `value`, with spaces and line breaks around
+    it and nothing else (str.strip would take control characters and NBSP away too); else
+    why it is not one."""
+    text = text.strip(" \t\r\n")
     if not text:
         return None, "no output"
     if text.startswith("{"):
