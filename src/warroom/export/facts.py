@@ -6,26 +6,26 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from ..domain import figures, followups
 from ..domain.cadence import Clock, Due, schedule
 from ..domain.clockface import Clockface
 from ..domain.forecast import Forecast, in_play, of_room
 from ..domain.kinds import (
-    Better,
     DecisionKind,
     Phase,
     StepKind,
     StepStatus,
     Verdict,
-    met,
 )
 from ..domain.reducer import ENDED, STOPS, Board
 from ..domain.rules import gate_state
 from ..domain.timefmt import duration
-from ..store.reader import Reading, Tallies
+from ..store.reader import Tallies
+from . import after
+from .after import CheckFacts, DayEnd, FollowupFacts, KpiFacts, Stretch
 
 
 @dataclass(frozen=True)
@@ -83,152 +83,6 @@ class AudienceFacts:
     @property
     def late(self) -> list[Due]:
         return [d for d in self.dues if d.late_by]
-
-
-PERIODS = ("before", "during", "after")  # before H, from H to the end of the day, from then on
-
-
-class DayEnd(NamedTuple):
-    """Where 'during' ends and 'after' begins for the KPIs, and what fixed it."""
-
-    at: int
-    by: str
-
-
-def end_of_day(steps: Iterable[Mapping[str, Any]], meta: Mapping[str, str], golive: int) -> DayEnd:
-    """The end of the go-live day: the plan's change window end when it has one (what was
-    agreed with the business); else the latest end of the day's steps, as they ended or, not
-    ended, as planned. A contingency step stretches the day only once invoked (a rollback
-    that ran is the day's work; one on standby is not)."""
-    if meta.get("window_end"):
-        return DayEnd(int(meta["window_end"]), "the end of the change window")
-    ends = [s["ended_at"] if s["ended_at"] is not None else figures.planned_end(s)
-            for s in steps if s["phase"] == Phase.DAY and in_play(s)]
-    if not ends:
-        return DayEnd(golive, "go-live: the plan has no step on the day")
-    return DayEnd(max(ends), "the end of the day's last step")
-
-
-@dataclass(frozen=True)
-class Stretch:
-    """A KPI's readings in one period: how many, their mean, the latest; and its source's
-    failed runs, counted apart (a failed run is no number: it is never averaged)."""
-
-    count: int = 0
-    mean: float | None = None
-    low: float | None = None
-    high: float | None = None
-    last: Reading | None = None
-    failed: int = 0
-    error: str | None = None  # the latest failed run's
-    start: int | None = None  # the first reading or failed run
-    end: int | None = None  # the last one
-
-
-@dataclass(frozen=True)
-class KpiFacts:
-    """A KPI before H, during the day and after it. It is judged on the latest period with
-    readings since H (after, else during): the day's noise must not hide where it settled,
-    and a reading before H says nothing of the change. No reading since H is 'no data'."""
-
-    kpi: dict
-    before: Stretch = field(default_factory=Stretch)
-    during: Stretch = field(default_factory=Stretch)
-    after: Stretch = field(default_factory=Stretch)
-
-    @property
-    def stretches(self) -> list[Stretch]:
-        return [getattr(self, p) for p in PERIODS]
-
-    @property
-    def count(self) -> int:
-        """Every reading up to the horizon, whatever its period."""
-        return sum(s.count for s in self.stretches)
-
-    @property
-    def low(self) -> float | None:
-        return min((s.low for s in self.stretches if s.low is not None), default=None)
-
-    @property
-    def high(self) -> float | None:
-        return max((s.high for s in self.stretches if s.high is not None), default=None)
-
-    @property
-    def last(self) -> Reading | None:
-        """The latest reading, whenever it was taken (the periods follow each other)."""
-        return next((s.last for s in reversed(self.stretches) if s.last is not None), None)
-
-    @property
-    def before_value(self) -> float | None:
-        """The plan's baseline; unwritten, the mean of the readings before H."""
-        return self.kpi["baseline"] if self.kpi["baseline"] is not None else self.before.mean
-
-    @property
-    def before_source(self) -> str | None:
-        if self.kpi["baseline"] is not None:
-            return "baseline"
-        return "measured" if self.before.count else None
-
-    @property
-    def judged_on(self) -> str | None:
-        """The period the verdict and the change are taken from."""
-        return "after" if self.after.count else "during" if self.during.count else None
-
-    @property
-    def judged(self) -> Stretch | None:
-        return getattr(self, self.judged_on) if self.judged_on else None
-
-    @property
-    def met(self) -> bool | None:
-        """None: no reading since H."""
-        judged = self.judged
-        if judged is None or judged.mean is None:
-            return None
-        return met(Better(self.kpi["better"]), self.kpi["target"], judged.mean)
-
-    @property
-    def verdict(self) -> str:
-        return {True: "met", False: "not met", None: "no data"}[self.met]
-
-    @property
-    def change_pct(self) -> float | None:
-        """The judged period's mean against the before value, in %; none without either, or
-        from a before value of 0."""
-        judged, before = self.judged, self.before_value
-        if judged is None or judged.mean is None or not before:
-            return None
-        return (judged.mean - before) / abs(before) * 100
-
-    @property
-    def failed(self) -> int:
-        return sum(s.failed for s in self.stretches)
-
-    @property
-    def error(self) -> str | None:
-        """The latest failed run's error."""
-        return next((s.error for s in reversed(self.stretches) if s.error), None)
-
-
-@dataclass(frozen=True)
-class CheckFacts:
-    """A check step (a critical journey re-tested on the real environment) and the
-    follow-ups that name it."""
-
-    step: dict
-    followups: list[str]
-
-    @property
-    def result(self) -> str:
-        return CHECK_RESULTS.get(self.step["status"], "pending")
-
-
-CHECK_RESULTS = {StepStatus.DONE: "passed", StepStatus.FAILED: "failed", StepStatus.SKIPPED: "skipped"}
-
-
-@dataclass(frozen=True)
-class FollowupFacts:
-    followup: dict
-    overdue: bool  # open past its due time, at the horizon
 
 
 @dataclass(frozen=True)
@@ -324,15 +178,11 @@ def gather(board: Board, tallies: Tallies, clock: Clock, horizon: int, day_end: 
         audiences=[_audience_facts(a, tallies, clock, horizon) for a in board.audiences.values()],
         kpis=[KpiFacts(k, **periods.get(k["key"], {})) for k in board.kpis.values()],
         window=_window(steps, clock), counts=dict(counts), day_end=day_end,
-        checks=[_check_facts(board, s) for s in board.steps.values() if s["kind"] == StepKind.CHECK],
+        checks=[after.check_facts(board, s) for s in board.steps.values() if s["kind"] == StepKind.CHECK],
         followups=[FollowupFacts(f, figures.is_overdue(f, horizon)) for f in sorted(
             board.followups.values(), key=followups.order)],
         rehearsed=rehearsed,
     )
-
-
-def _check_facts(board: Board, step: dict) -> CheckFacts:
-    return CheckFacts(step, [f["ref"] for f in board.followups.values() if f["step"] == step["id"]])
 
 
 def _step_facts(board: Board, step: dict, horizon: int) -> StepFacts:

@@ -11,7 +11,7 @@ from ..domain import timefmt
 from ..domain.clockface import Clockface
 from ..domain.numbers import format_mean, format_number
 from ..domain.visible import html_text as esc
-from .facts import PERIODS, KpiFacts, Stretch
+from .after import PERIODS, KpiFacts, Stretch
 from .read import KpiSeries, Periods, Point
 from .sections import percent, target
 

@@ -20,8 +20,9 @@ from ..domain.timefmt import MINUTE
 from ..store.reader import FACTS, Reading, Span, tally
 from ..store.rebuild import journal_board
 from ..store.store import Store
+from .after import PERIODS, KpiFacts, Stretch, end_of_day
 from .describe import Known
-from .facts import PERIODS, Facts, KpiFacts, Stretch, end_of_day, gather
+from .facts import Facts, gather
 
 
 @dataclass(frozen=True)

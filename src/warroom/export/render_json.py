@@ -12,7 +12,8 @@ from ..domain.reducer import PASSED
 from ..store import reader
 from ..store.journal import head
 from ..store.reader import Row
-from .facts import Facts, KpiFacts, Stretch, prompts
+from .after import KpiFacts, Stretch
+from .facts import Facts, prompts
 from .read import Report
 
 SCHEMA, VERSION = "warroom.export", 1

@@ -14,6 +14,7 @@ from ..domain.timefmt import duration
 from ..store.journal import show_head
 from ..store.reader import Span
 from . import listings
+from .after import CheckFacts, FollowupFacts, KpiFacts, Stretch
 from .document import (
     Alert,
     Block,
@@ -27,7 +28,7 @@ from .document import (
     Table,
     Text,
 )
-from .facts import STOPS, AudienceFacts, CheckFacts, Facts, FollowupFacts, KpiFacts, StepFacts, Stretch, median, prompts
+from .facts import STOPS, AudienceFacts, Facts, StepFacts, median, prompts
 from .read import Report, failed_verification
 
 STATUS_TONES = {StepStatus.FAILED: "bad", StepStatus.BLOCKED: "warn", StepStatus.DONE: "good"}
