@@ -84,3 +84,13 @@ def test_csv_keeps_its_shape_and_neutralises_formulas(outputs, hostile_db):
     for row in rows:
         for value in row.values():
             assert not value.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")), value
+
+
+def test_a_long_word_wraps_in_html_without_a_mark_in_it():
+    """A URL pasted as evidence must copy back whole: its break points are <wbr>, invisible."""
+    from warroom.export.render_html import breakable
+
+    url = "https://grafana.example.com/d/checkout-overview?orgId=1&from=now-6h"
+    shown = breakable(f"dashboard {url} ok \x1b <b>")
+    assert "␀" not in shown and "<wbr>" in shown
+    assert shown.replace("<wbr>", "") == f"dashboard {url.replace('&', '&amp;')} ok ␛ &lt;b&gt;"

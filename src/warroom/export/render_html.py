@@ -117,8 +117,11 @@ def breakable(text: str) -> str:
     token cannot stretch a table past the page."""
     if not _LONG_WORD.search(text):
         return esc(text) if _NEEDS_WORK.search(text) else text
-    marked = _LONG_WORD.sub(lambda m: "\0".join(_chunks(m.group())), visible(text))
-    return esc(marked).replace("\0", "<wbr>")
+    shown, parts, at = visible(text), [], 0
+    for long_word in _LONG_WORD.finditer(shown):  # escaped piece by piece, joined by <wbr>
+        parts += [esc(shown[at:long_word.start()]), "<wbr>".join(map(esc, _chunks(long_word.group())))]
+        at = long_word.end()
+    return "".join([*parts, esc(shown[at:])])
 
 
 def _chunks(word: str) -> list[str]:
