@@ -92,7 +92,7 @@ def test_the_report_names_the_periods_and_shows_each_kpi_against_its_target(afte
         "Conversion", "baseline 60% (measured 60%, 2 readings); its source failed 1 time(s), latest: "
         "timeout after 5 s", "63% (mean of 2 readings, last 64%); its source failed 1 "
         "time(s), latest: HTTP 503", "67% (mean of 2 readings, last 68%); its source failed "
-        "1 time(s), latest: exit 1", "+11.7% (after)", "65% (higher is better)", "met"]
+        "1 time(s), latest: exit 1", "+7 pts, +11.7% (after)", "65% (higher is better)", "met"]
     tickets = next(line for line in shown.splitlines() if line.lstrip("| ").startswith("Support tickets"))
     assert "measured 6.5 /h (2 readings)" in tickets and "| no reading |" in tickets and "not met" in tickets
     assert "journey: Re-test checkout on production | qa | failed | 2026-10-31 09:30 UTC | " \
@@ -226,3 +226,15 @@ def test_the_demo_day_two_weeks_on(demo):
     shown = readable("md", export_text(demo, "md", now=DEMO_NOW))
     assert "the readings from H to " in shown and ", the end of the change window" in shown
     assert "day step(s) still open" not in shown  # the rollback runbook on standby is not an open step
+
+
+def test_a_verdict_on_the_mean_says_when_the_latest_reading_says_otherwise(tmp_path):
+    """Settled above its target after a slow start: 'not met' alone would mislead."""
+    from warroom.export.after import KpiFacts, Stretch, latest_differs
+    from warroom.store.reader import Reading
+
+    kpi = {"key": "conv", "name": "Conversion", "unit": "%", "baseline": 60.0, "target": 65.0, "better": "up"}
+    slow = KpiFacts(kpi, after=Stretch(count=4, mean=64.95, last=Reading(65.8, 0, "kpi-watch")))
+    assert (slow.verdict, latest_differs(slow)) == ("not met", "latest 65.8% meets it")
+    steady = KpiFacts(kpi, after=Stretch(count=2, mean=66.0, last=Reading(66.5, 0, "kpi-watch")))
+    assert (steady.verdict, latest_differs(steady)) == ("met", None)

@@ -53,7 +53,8 @@ def test_the_kpis_before_and_after_are_in_the_page_with_a_chart_each(after_day, 
     dom = chromium(tmp_path, "--dump-dom", page.as_uri()).stdout.decode("utf-8")
     for figures in ("<td>baseline 60% (measured 60%, 2 readings)",
                     "<td>67% (mean of 2 readings, last 68%)",
-                    "<td>+11.7% (after)</td>", "<td>measured 6.5 /h (2 readings)</td>", "<td>+23.1% (during)</td>"):
+                    "<td>+7 pts, +11.7% (after)</td>", "<td>measured 6.5 /h (2 readings)</td>",
+                    "<td>+23.1% (during)</td>"):
         assert figures in dom, figures
     charts = re.findall(r'<svg [^>]*class="kpi".*?</svg>', dom, re.S)
     assert len(charts) == 2

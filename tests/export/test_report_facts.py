@@ -102,7 +102,7 @@ def test_kpis_before_during_and_after_the_day_against_target(outputs, fmt):
     conversion = next(line for line in shown.splitlines() if line.lstrip("| ").startswith("Checkout conversion"))
     assert [cell.strip() for cell in conversion.strip("| ").split(" | ")] == [
         "Checkout conversion", "baseline 3.1%", "3% (mean of 1 reading, last 3%)",
-        "3.4% (mean of 1 reading, last 3.4%)", "+9.7% (after)",
+        "3.4% (mean of 1 reading, last 3.4%)", "+0.3 pts, +9.7% (after)",
         "3.3% (higher is better)", "met"]
     p95 = next(line for line in shown.splitlines() if line.lstrip("| ").startswith("p95 latency"))
     assert [cell.strip() for cell in p95.strip("| ").split(" | ")] == [

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from ..domain import figures
 from ..domain.forecast import in_play
 from ..domain.kinds import Better, Phase, StepStatus, met
+from ..domain.numbers import format_number
 from ..domain.reducer import Board
 from ..store.reader import Reading
 
@@ -161,3 +162,37 @@ class FollowupFacts:
 
 def check_facts(board: Board, step: dict) -> CheckFacts:
     return CheckFacts(step, [f["ref"] for f in board.followups.values() if f["step"] == step["id"]])
+
+
+def target_text(kpi: dict) -> str:
+    """'65% (higher is better)'."""
+    better = "higher" if kpi["better"] == "up" else "lower"
+    return f"{format_number(kpi['target'], kpi['unit'])} ({better} is better)"
+
+
+def percent(change: float) -> str:
+    """A change in %, signed, to a tenth: '+5.6%', '-15.5%', '+444,344%'."""
+    return f"{'+' if change > 0 else ''}{format_number(round(change, 1), '%')}"
+
+
+def change_text(k: KpiFacts) -> str:
+    """The change from before: relative ('-15.5%'); for a KPI itself in %, in points first,
+    as people read it ('+3.4 pts, +5.6%'), since '+5.6%' of a rate is easily misread."""
+    relative = percent(k.change_pct) if k.change_pct is not None else ""
+    judged, before = k.judged, k.before_value
+    if k.kpi["unit"] != "%" or judged is None or judged.mean is None or before is None:
+        return relative
+    points = round(judged.mean - before, 2)
+    return f"{'+' if points > 0 else ''}{format_number(points)} pts, {relative}"
+
+
+def latest_differs(k: KpiFacts) -> str | None:
+    """When the latest reading says otherwise than the period's mean the verdict is taken
+    from (a KPI that settled above its target after a slow start): 'latest 65.8% meets it'."""
+    judged = k.judged
+    if judged is None or judged.last is None or k.met is None:
+        return None
+    latest_met = met(Better(k.kpi["better"]), k.kpi["target"], judged.last.value)
+    if latest_met == k.met:
+        return None
+    return f"latest {format_number(judged.last.value, k.kpi['unit'])} {'meets' if latest_met else 'misses'} it"

@@ -169,8 +169,9 @@ def gather(board: Board, tallies: Tallies, clock: Clock, horizon: int, day_end: 
     """`periods`: KPI -> period (PERIODS) -> its readings, split at H and `day_end`."""
     steps = [_step_facts(board, s, horizon) for s in board.steps.values()]
     incidents = [_incident_facts(i) for i in board.incident_list()]
-    counts = Counter(s.step["status"] for s in steps)
-    counts.update(total=len(steps), late=sum(s.late for s in steps))
+    playing = [s for s in steps if in_play(s.step)]  # a contingency step on standby is not pending work
+    counts = Counter(s.step["status"] for s in playing)
+    counts.update(total=len(playing), late=sum(s.late for s in playing), standby=len(steps) - len(playing))
     return Facts(
         horizon=horizon, board=board, tallies=tallies, clock=clock, steps=steps,
         gates=[_gate_facts(board, s) for s in board.steps.values() if s["kind"] == StepKind.GATE],
@@ -248,7 +249,7 @@ def prompts(facts: Facts, face: Clockface) -> list[str]:
     found = [*_slips(facts, face), *_failures(facts), *_incidents(facts), *_late_updates(facts, face),
              *_stops(facts, face), *_gate_no_gos(facts, face), *_forced(facts), *_fired_risks(facts),
              *_unfollowed_checks(facts), *_unfollowed_incidents(facts), *_overdue(facts, face),
-             *_kpis_without_data(facts), *_failing_sources(facts)]
+             *_kpis_without_data(facts), *_kpis_not_met(facts), *_failing_sources(facts)]
     return found or ["No slip, incident or late update was recorded: what made this go-live "
                      "smooth, and what should the next one keep?"]
 
@@ -355,6 +356,13 @@ def _kpis_without_data(facts: Facts) -> Iterator[str]:
         if k.met is None:
             yield (f"KPI {k.kpi['name']} has no reading since go-live: did the change work for it, "
                    "and how will we know?")
+
+
+def _kpis_not_met(facts: Facts) -> Iterator[str]:
+    for k in facts.kpis:
+        if k.met is False:
+            yield (f"KPI {k.kpi['name']} did not meet its target {after.target_text(k.kpi)} {k.judged_on} the day: "
+                   "was the target right, and what would move it?")
 
 
 def _failing_sources(facts: Facts) -> Iterator[str]:

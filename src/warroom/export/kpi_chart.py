@@ -11,9 +11,8 @@ from ..domain import timefmt
 from ..domain.clockface import Clockface
 from ..domain.numbers import format_mean, format_number
 from ..domain.visible import html_text as esc
-from .after import PERIODS, KpiFacts, Stretch
+from .after import PERIODS, KpiFacts, Stretch, percent, target_text
 from .read import KpiSeries, Periods, Point
-from .sections import percent, target
 
 WIDTH, HEIGHT = 560, 200
 LEFT, RIGHT, TOP, BOTTOM = 118, 12, 44, 34  # the plot's margins
@@ -75,7 +74,7 @@ def figures(k: KpiFacts) -> str:
     periods = [f"{name} {_mean(getattr(k, p), unit)}" for p, name in (("during", "during the day"), ("after", "after"))]
     change = f", change {percent(k.change_pct)}" if k.change_pct is not None else ""
     failed = f"; its source failed {k.failed} time(s)" if k.failed else ""
-    return f"{k.kpi['name']}: {before}; {'; '.join(periods)}{change}; target {target(k.kpi)}: {k.verdict}{failed}"
+    return f"{k.kpi['name']}: {before}; {'; '.join(periods)}{change}; target {target_text(k.kpi)}: {k.verdict}{failed}"
 
 
 def _mean(s: Stretch, unit: str) -> str:

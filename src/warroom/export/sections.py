@@ -14,7 +14,7 @@ from ..domain.timefmt import duration
 from ..store.journal import show_head
 from ..store.reader import Span
 from . import listings
-from .after import CheckFacts, FollowupFacts, KpiFacts, Stretch
+from .after import CheckFacts, FollowupFacts, KpiFacts, Stretch, change_text, latest_differs, target_text
 from .document import (
     Alert,
     Block,
@@ -127,7 +127,8 @@ def kpis(report: Report) -> Iterator[Block]:
     yield Pairs([("Before", f"the readings before H, {face.at(facts.clock.golive)}; compared with the plan's "
                             "baseline, else with their mean"),
                  ("During", f"the readings from H to {day_end}, {facts.day_end.by}"),
-                 ("After", f"the readings from {day_end} on, up to {face.at(facts.horizon)}")])
+                 ("After", f"the readings from {day_end} on, up to {face.at(facts.horizon)}"
+                           if facts.horizon >= facts.day_end.at else f"from {day_end}: not begun yet")])
     yield Paragraph("Each KPI is judged on the mean of its latest period with readings since H (after, else "
                     "during): with no reading since H it is 'no data', never met. A source's failed run is "
                     "counted, never averaged.")
@@ -335,7 +336,8 @@ def _go(report: Report) -> Text:
 def _step_counts(counts: dict[str, int]) -> str:
     shown = ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}"
                       for k in ("done", "late", "failed", "skipped", "in_progress", "pending", "blocked"))
-    return f"{shown}, of {counts['total']}"
+    standby = f" ({counts['standby']} more on standby: contingency)" if counts.get("standby") else ""
+    return f"{shown}, of {counts['total']}{standby}"
 
 
 def _spread(values: list[int]) -> str:
@@ -383,21 +385,12 @@ def _audience_row(a: AudienceFacts, rehearsal: bool) -> tuple:
 
 def _kpi_row(k: KpiFacts, face: Clockface) -> tuple:
     unit = k.kpi["unit"]
-    change = f"{percent(k.change_pct)} ({k.judged_on})" if k.change_pct is not None else ""
+    change = f"{change_text(k)} ({k.judged_on})" if k.change_pct is not None else ""
     verdict = {"met": Mark("met", "good"), "not met": Mark("not met", "bad")}.get(k.verdict, Mark(k.verdict, "warn"))
+    if (latest := latest_differs(k)) is not None:
+        verdict = Mark(f"{verdict.text} ({latest})", verdict.tone)
     return (k.kpi["name"], _before(k, unit), _period(k.during, unit, face), _period(k.after, unit, face), change,
-            target(k.kpi), verdict)
-
-
-def target(kpi: dict) -> str:
-    """'65% (higher is better)'."""
-    better = "higher" if kpi["better"] == "up" else "lower"
-    return f"{format_number(kpi['target'], kpi['unit'])} ({better} is better)"
-
-
-def percent(change: float) -> str:
-    """A change in %, signed, to a tenth: '+5.6%', '-15.5%', '+444,344%'."""
-    return f"{'+' if change > 0 else ''}{format_number(round(change, 1), '%')}"
+            target_text(k.kpi), verdict)
 
 
 def _before(k: KpiFacts, unit: str) -> Text:
