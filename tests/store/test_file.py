@@ -2,6 +2,7 @@
 import os
 import sqlite3
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +119,25 @@ def test_checkpoint_truncates_the_wal(store, db_path):
     store.checkpoint()
     assert wal.stat().st_size == 0
     assert store.query("SELECT COUNT(*) AS n FROM notes")[0]["n"] == 20
+
+
+def test_a_second_store_on_a_file_open_in_this_process_leaves_sqlites_locks_alone(db_path):
+    """Closing any descriptor of a file drops every POSIX lock this process holds on it, the
+    shared lock by which SQLite knows the file is in use among them: opening a second Store
+    (the console's export does) must not open the file itself."""
+    path = db_path
+
+    def held() -> list[str]:
+        inode = os.stat(path).st_ino
+        return sorted({line.split(":", 1)[1] for line in Path("/proc/locks").read_text().splitlines()
+                       if f":{inode} " in line and f" {os.getpid()} " in line and "POSIX" in line})
+
+    with Store(path, "Ann") as first:
+        first.query("SELECT 1 AS x")
+        before = held()
+        assert before, "SQLite holds a lock on the file while a connection is open (WAL mode)"
+        with Store(path, "Bob", readonly=True):
+            assert held() == before
+        assert held() == before
+        os.close(os.open(path, os.O_RDONLY))  # what the check did: the lock goes
+        assert held() == []

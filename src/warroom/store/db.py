@@ -6,6 +6,7 @@ import os
 import pwd
 import sqlite3
 import stat
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -21,10 +22,18 @@ BUSY_TIMEOUT_MS = 10_000
 Params = Sequence[object]  # the values of a query's `?` placeholders
 
 
+# The files this process has a connection to, by (device, inode): check_file never opens
+# them itself, since closing any descriptor of a file drops every POSIX lock the process holds
+# on it, SQLite's included (sqlite.org/howtocorrupt.html 2.2): another process could then
+# reset the WAL under this one's feet.
+_CONNECTED: Counter[tuple[int, int]] = Counter()
+
+
 class _Connection(sqlite3.Connection):
     """A connection that holds the war room open (`lock.OpenHold`) until it is closed."""
 
     hold: OpenHold | None = None
+    file: tuple[int, int] | None = None
 
     def close(self) -> None:
         try:
@@ -33,6 +42,11 @@ class _Connection(sqlite3.Connection):
             if self.hold is not None:
                 self.hold.release()
                 self.hold = None
+            if self.file is not None:
+                _CONNECTED[self.file] -= 1
+                if not _CONNECTED[self.file]:
+                    del _CONNECTED[self.file]
+                self.file = None
 
 
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -59,6 +73,9 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
         hold.release()
         raise unusable(path, exc) from None
     conn.hold = hold
+    found = os.stat(path)
+    conn.file = (found.st_dev, found.st_ino)
+    _CONNECTED[conn.file] += 1
     return conn
 
 
@@ -134,6 +151,8 @@ def check_file(path: Path) -> None:
     if not stat.S_ISREG(found.st_mode):  # a FIFO would make us wait for a writer forever
         raise StoreError(f"{path}: is {file_kind(found.st_mode)}, not a war room file: give --db the "
                          "war room's file")
+    if (found.st_dev, found.st_ino) in _CONNECTED:
+        return  # open in this process already, so checked: and opening it here would unlock it
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
