@@ -145,6 +145,8 @@ def test_a_followup_is_numbered_owned_and_closed_with_a_note(room):
     (("followup", "add", "x", "--owner", "rm", "--step", "nope"), "unknown step 'nope'"),
     (("followup", "add", "x", "--owner", "rm", "--due", "someday"), "someday"),
     (("followup", "done", "FU-99999999999999", "--note", "x"), "unknown follow-up"),
+    (("followup", "add", "x", "--owner", "rm", "--due", "2020-01-01"), "cannot be due before it is added"),
+    (("followup", "add", "x", "--owner", "rm", "--due", ""), "--due: give a date"),
 ])
 def test_a_followup_naming_what_does_not_exist_is_refused(room, args, says):
     assert says in room.refused(*args)

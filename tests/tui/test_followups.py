@@ -48,7 +48,8 @@ async def test_the_board_lists_the_demos_followups_open_first_and_marks_the_over
         await pilot.press("tab", "tab", "down", "down")  # the follow-ups, FU-1: its details
         await settle(pilot)
         detail = str(app.screen.query_one("#board-incident-detail").render())
-        assert detail.startswith("FU-1 Freeze batch jobs") and "done" in detail and "Added to the runbook" in detail
+        assert detail.startswith("FU-1 P2 Freeze batch jobs") and "owner release_manager" in detail
+        assert "done" in detail and "Added to the runbook" in detail
 
 
 async def test_f_adds_a_followup_about_the_selected_incident(db_path):
@@ -167,7 +168,7 @@ async def test_a_followup_added_from_the_command_line_appears_without_a_key(db_p
 async def test_hostile_followup_titles_show_literally(db_path, size):
     with Store(db_path, "Bob Chen") as store:
         for text in HOSTILE:
-            commands.add_followup(store, text, "tech", due=NOW - DAY)
+            commands.add_followup(store, text, "tech", due=NOW - DAY, at=NOW - 2 * DAY)
     app = WarRoomApp(db_path, "Alice Martin", now_ms=lambda: NOW + 2 * DAY)
     async with app.run_test(size=size) as pilot:
         await ready(pilot)
@@ -179,6 +180,6 @@ async def test_hostile_followup_titles_show_literally(db_path, size):
         await pilot.press("tab", "tab", "down", "down")  # the details of the third: an ESC sequence
         await settle(pilot)
         detail = str(app.screen.query_one("#board-incident-detail").render())
-        assert detail.startswith("FU-3 ␛[2J␛[31mESC␛[0m")
+        assert detail.startswith("FU-3 P3 ␛[2J␛[31mESC␛[0m")
         screen = app.export_screenshot()
         assert not [c for c in RAW_CONTROLS if c in screen]

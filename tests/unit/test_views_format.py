@@ -39,3 +39,14 @@ def test_an_instant_an_old_journal_holds_out_of_range_is_shown_not_raised():
     shown = f"⟨invalid time {ancient} ms⟩"
     assert views.hhmm(ancient, PARIS) == views.hhmm(ancient, PARIS, seconds=True) == shown
     assert views.day_time(ancient, PARIS) == views.since(ancient, now, PARIS) == shown
+
+
+def test_a_span_of_days_names_the_day_it_ends():
+    from warroom.console.views import day_span
+    from warroom.domain import timefmt
+
+    tz = timefmt.zone("Europe/Paris")
+    golive, hour = timefmt.to_ms(timefmt.parse_datetime("2026-11-24T20:00", tz)), 3_600_000
+    assert day_span(golive + 13 * hour, golive + 157 * hour, golive, tz) == "D+1 09:00-D+7 09:00"
+    assert day_span(golive + 3 * hour, golive + 5 * hour, golive, tz) == "23:00-01:00"  # over midnight: it reads
+    assert day_span(golive - 24 * hour, golive - 23 * hour, golive, tz) == "D-1 20:00-21:00"

@@ -33,6 +33,7 @@ MIRRORED = {"meta": "key", "roles": "key", "assignments": "id", "steps": "id",
             "signoffs": "id", "risks": "id", "incidents": "number", "decisions": "id",
             "audiences": "key", "messages": "id", "kpis": "key", "kpi_readings": "id", "followups": "number"}
 RECENT_EVENTS = 200
+DAY_MS = 86_400_000
 KPI_POINTS = 60  # readings kept per KPI on each side of go-live (the side before H measures a baseline),
 # and as many failed source runs: a source failing for an hour leaves the last values in view
 
@@ -466,10 +467,14 @@ def day_time(ms: int | None, tz) -> str:
 
 
 def day_span(start: int, end: int | None, golive: int, tz) -> str:
-    """'20:05-20:40' on go-live's day, 'D-1 14:00-14:30' on another (the day of its start)."""
-    days = (timefmt.from_ms(start, tz).date() - timefmt.from_ms(golive, tz).date()).days
-    day = f"D{days:+d} " if days else ""
-    return f"{day}{hhmm(start, tz)}-{hhmm(end, tz)}"
+    """'20:05-20:40' on go-live's day, 'D-1 14:00-14:30' on another (the day of its start),
+    'D+1 09:00-D+7 09:00' when it lasts a day or more (over midnight, '23:00-01:00' reads)."""
+    def day(ms: int) -> int:
+        return (timefmt.from_ms(ms, tz).date() - timefmt.from_ms(golive, tz).date()).days
+
+    start_day = day(start)
+    until = f"D{day(end):+d} " if end is not None and end - start >= DAY_MS else ""
+    return f"{f'D{start_day:+d} ' if start_day else ''}{hhmm(start, tz)}-{until}{hhmm(end, tz)}"
 
 
 def since(ms: int, now: int, tz, seconds: bool = False) -> str:

@@ -205,9 +205,13 @@ class BoardScreen(WarScreen):
         detail.update(text, layout=False)
 
     def _followup_detail(self, followup: dict) -> Text:
-        """Its whole title, how it was closed, then when it is due and who added it."""
+        """What the table cuts: its whole title, priority, owner and what it follows up; how
+        it was closed; when it is due and who added it."""
         tz = self.console.tz
-        text = Text(f"{followup['ref']} ", "bold", end="").append_text(safe(followup["title"], limit=300))
+        about = followup["incident"] or followup["step"]
+        text = Text(f"{followup['ref']} {followup['priority']} ", "bold", end="")
+        owner = f" · owner {followup['owner']}" + (f" · about {about}" if about else "")
+        text.append_text(safe(followup["title"] + owner, limit=300))
         if followup["status"] != FollowupStatus.OPEN:
             text.append(f"\n{followup['status']} {views.day_time(followup['closed_at'], tz)} ", "bold")
             text.append_text(safe(f"by {followup['closed_by']}: {followup['note']}", limit=300))
@@ -255,7 +259,7 @@ class BoardScreen(WarScreen):
                   roles),
             Field("priority", "Priority (P1 most urgent)", "select", Priority.P3.value, PRIORITIES),
             Field("due", "Due: a date (by the end of that day), an ISO time or H+14d; empty: none",
-                  placeholder="2026-12-15"),
+                  placeholder="e.g. 2026-12-15, or H+14d"),
             Field("incident", "About incident", "select", incident["ref"] if incident else NO_INCIDENT,
                   [("none", NO_INCIDENT), *((safe(f"{i['ref']} {i['title']}", limit=40), i["ref"])
                                             for i in incidents)]),
@@ -276,6 +280,9 @@ class BoardScreen(WarScreen):
         followup = self.selected_followup()
         if followup is None:
             self.console.tell("no follow-up selected")
+            return
+        if followup["status"] != FollowupStatus.OPEN:
+            self.console.tell(f"{followup['ref']} is already {followup['status']}")
             return
         self.console.form(safe(f"Close {followup['ref']}: {followup['title']}", limit=120), [
             Field("outcome", "Outcome", "select", "done", OUTCOMES),

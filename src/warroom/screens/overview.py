@@ -26,7 +26,7 @@ COLUMNS = ((("runbook", "Runbook"), ("incidents", "Open incidents"), ("decision"
 SHOWN_TABLES = ("meta", "steps", "incidents", "decisions", "audiences", "messages", "kpis", "kpi_readings",
                 "roles", "assignments")
 LABEL, LABEL_WIDE = 15, 26  # columns for a name at the start of a line
-SPARK, SPARK_LEAST = 8, 4  # cells of a KPI's sparkline, and the least it is given (a longer line is cut)
+SPARK, SPARK_LEAST = 8, 3  # cells of a KPI's sparkline, and the fewest worth drawing (else none)
 
 
 def label(text: str, width: int) -> Text:
@@ -194,8 +194,9 @@ def kpi_lines(kpi: views.KpiView, now: int, tz, width: int, line: int, started: 
     text.append_text(kpi_value(kpi, unit, started))
     baseline = "—" if kpi.baseline is None else format_number(kpi.baseline)
     text.append_text(safe(f" ({baseline}→{format_number(kpi.target)}) ", "dim"))
-    text.append_text(around_golive(kpi.before, kpi.since, max(SPARK_LEAST, min(SPARK, line - text.cell_len)),
-                                   started))
+    room = min(SPARK, line - text.cell_len)  # what is left of the line: never more, so the newest stay in view
+    if room >= SPARK_LEAST:
+        text.append_text(around_golive(kpi.before, kpi.since, room, started))
     if kpi.failed is not None:
         text.append(f"\n  ✗ source failed {views.since(kpi.failed['happened_at'], now, tz)}: ", "bold red")
         text.append_text(safe(kpi.failed["error"], limit=300))

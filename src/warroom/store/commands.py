@@ -305,6 +305,8 @@ def add_followup(store: Store, title: str, owner: str, due: int | None = None, p
 
     def body(tx: Tx) -> Change:
         _check_refs(tx, step=new.step, role=new.owner)
+        if new.due is not None and new.due < tx.happened_at:
+            raise RuleError("due: a follow-up cannot be due before it is added")
         ref = None
         if new.incident is not None:
             row = _incident(tx, new.incident)
