@@ -344,10 +344,20 @@ class WarRoomApp(App[None]):
     def _export(self, values: dict[str, Any], done: Callable[[Any], None]) -> None:
         fmt = values["fmt"]
         out = Path(values["out"] or f"{self.store.path.with_suffix('').name}-report.{fmt}")
+        if self.is_web:  # in a browser tab (warroom serve): written to a private folder, then downloaded
+            import tempfile
+
+            out = Path(tempfile.mkdtemp(prefix="warroom-export-")) / (out.name or f"report.{fmt}")
         start_worker(self, lambda: Exported(self._write_report(fmt, out), done), group="export")
 
     def on_exported(self, message: Exported) -> None:
         message.then(message.path)
+        if self.is_web:
+            self.deliver_binary(message.path, save_filename=message.path.name)  # opens the file at once
+            message.path.unlink()
+            message.path.parent.rmdir()
+            self.tell(f"downloading {message.path.name}", "information")
+            return
         self.tell(f"wrote {message.path}", "information")
 
     def _write_report(self, fmt: str, out: Path) -> Path:

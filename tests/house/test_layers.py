@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(warroom.__file__).parent
 # what draws: the console's App, its screens and widgets, and what they stand on
 CONSOLE = ("app", "screens", "widgets", "console")
+# textual-serve logs through Rich: the server that runs consoles in browser tabs loads it
+SERVES_CONSOLES = {("serve", "app"), ("serve", "console")}
 PROBE = "import importlib, sys; importlib.import_module(sys.argv[1]); " \
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'}))"
 
@@ -22,7 +24,7 @@ def headless_modules() -> list[str]:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE).with_suffix("").parts
-        if parts[0] in CONSOLE or parts == ("__main__",):
+        if parts[0] in CONSOLE or parts == ("__main__",) or parts in SERVES_CONSOLES:
             continue
         found.append(".".join(("warroom", *parts)).removesuffix(".__init__"))
     return found

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import console, record, room
+from . import console, links, record, room
 from . import watch as _watch  # noqa: F401  (adds `kpi watch` and `kpi check` to the kpi group)
 from .base import Context, OneLineGroup, json_option, login_name
 from .export import export
@@ -29,5 +29,6 @@ def main(ctx: click.Context, db: Path, operator: str, readonly: bool) -> None:
         console.open_console(ctx.obj)
 
 
-for command in (*room.COMMANDS, *record.COMMANDS, console.demo, export):
+for command in (*room.COMMANDS, *record.COMMANDS, *links.COMMANDS, console.demo, export):
     main.add_command(command)
+from . import serve as _serve  # noqa: E402,F401  (adds `serve` and `user` to main)

@@ -39,10 +39,16 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "followup.add": ("followup", ("ref", "title", "owner", "due", "priority", "incident", "step")),
     **{f"followup.{a}": ("followup", ("note",)) for a in ("done", "drop")},
     "note": ("note", ("text", "tags")),
+    # who may log in to `warroom serve`, and an audience's status link made anew: the
+    # secrets themselves (a password's hash, a token) are kept out of the journal
+    "account.add": ("account", ("name", "role")),
+    "account.remove": ("account", ("name",)),
+    "status_link.rotate": ("status_link", ("audience",)),
     "correct": ("correction", ("event", "happened_at", "why")),
     "retract": ("correction", ("event", "why")),
 }
 CORRECTIONS = ("correct", "retract")
+SECRETS = ("account.add", "account.remove", "status_link.rotate")  # their state is kept by their commands
 LOGS = ("note", "kpi.record", "kpi.fail")  # facts no rule depends on: they are never re-folded
 # the logs an export tallies in SQL rather than folding them (a day may hold 100,000 messages)
 TALLIED = ("note", "kpi.record", "kpi.fail", "comm.sent", "comm.draft", "comm.send")

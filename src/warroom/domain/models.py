@@ -93,6 +93,7 @@ class Audience(Fact):
     title: str
     channel: str
     cadence: dict[Phase, int] = {}  # minutes between updates, per phase
+    details: bool = False  # its status page names the incidents (else counts them only)
 
 
 class KpiSource(Fact):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import followups, forecast, kpis, rules
-from .events import CORRECTIONS, Event, payload, target_of
+from .events import CORRECTIONS, SECRETS, Event, payload, target_of
 from .kinds import (
     DecisionKind,
     IncidentStatus,
@@ -513,6 +513,7 @@ _HANDLERS: dict[str, Callable[[Board, Event, Payload, bool], None]] = {
     "kpi.record": kpis.record, "note": Board._note, "forecast.passed": Board._passed,
     "rehearsal.attach": Board._attach_rehearsal, "kpi.fail": kpis.record,
     "followup.add": followups.add, "followup": followups.close,
+    **dict.fromkeys(SECRETS, lambda board, e, p, check: None),  # their commands keep their tables
 }
 PASSED = "passed:"  # meta keys: when the rollback deadline and the point of no return were passed
 FOLDED_META = ("hold", "rehearsed", "rehearsal_file")  # with PASSED keys: the meta the runbook's facts make
@@ -533,7 +534,7 @@ def initial(plan: PlanLike, init: Event) -> Board:
         steps={s.id: _step_row(s, i) for i, s in enumerate(plan.steps)},
         risks={r.id: _risk_row(r, i) for i, r in enumerate(plan.risks)},
         audiences={a.key: {"key": a.key, "position": i, "title": a.title, "channel": a.channel,
-                           "cadence": {k.value: v for k, v in a.cadence.items()}}
+                           "cadence": {k.value: v for k, v in a.cadence.items()}, "details": int(a.details)}
                    for i, a in enumerate(plan.audiences)},
         kpis={k.key: {"key": k.key, "position": i, "name": k.name, "unit": k.unit, "baseline": k.baseline,
                       "target": k.target, "better": k.better.value,

@@ -110,6 +110,7 @@ class AudienceSpec(Strict):
     title: str
     channel: str
     cadence: dict[Phase, Count] = {}  # 1 to MAX_CADENCE: checked in loader.py
+    details: bool = False  # its status page names the incidents, not only counts them
 
 
 def _a_command(value):

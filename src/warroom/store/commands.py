@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..domain import timefmt
-from ..domain.events import CORRECTIONS
+from ..domain.events import CORRECTIONS, SECRETS
 from ..domain.kinds import (
     IncidentStatus,
     MessageStatus,
@@ -386,6 +386,8 @@ def _correctable(tx: Tx, event_id: int, kind: str) -> None:
         raise RuleError(f"unknown event #{event_id}")
     if target.action == "init":
         raise RuleError(f"#{event_id} created the war room from its plan: it cannot be corrected")
+    if target.action in SECRETS:
+        raise RuleError(f"#{event_id} ({target.action}) is not corrected: add, remove or rotate again")
     if target.action in CORRECTIONS and not (kind == "retract" and target.action == "correct"):
         raise RuleError(f"#{event_id} is a {target.action}: retract it instead" if target.action == "correct"
                         else f"#{event_id} is a retraction: it cannot be undone, record the fact again")

@@ -193,12 +193,27 @@ CREATE INDEX followups_rev ON followups(rev);
 CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
 """
 
+# Version 5: the browser. `accounts` are who may log in to `warroom serve`: a salted hash of
+# each password (argon2), never the password; `status_links` hold the sha256 of each
+# audience's status-page token, never the token. Both are kept out of the journal, which
+# records who was added, removed or had a link rotated, without the secret.
+_V5 = """
+CREATE TABLE accounts (
+    name TEXT PRIMARY KEY, role TEXT REFERENCES roles(key), hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0, last_failure INTEGER
+);
+ALTER TABLE audiences ADD COLUMN details INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE status_links (
+    audience TEXT PRIMARY KEY REFERENCES audiences(key), token_sha256 TEXT NOT NULL, created_at INTEGER NOT NULL
+);
+"""
+
 # the columns that hold JSON, by table
 JSON_COLUMNS = {"kpis": ("source",), "steps": ("depends_on", "signoff_roles", "backout", "targets", "target_state"),
                 "risks": ("steps",), "audiences": ("cadence",), "notes": ("tags",), "effects": ("effect",)}
 
 # MIGRATIONS[n] takes a file from schema version n to n + 1; after the SQL, the state
 # tables are rebuilt from the journal when the version brings new rules (REFOLD_AT).
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 REFOLD_AT = 2
 SCHEMA_VERSION = len(MIGRATIONS)
