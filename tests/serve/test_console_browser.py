@@ -6,8 +6,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +74,32 @@ def test_login_refused_then_the_console_records_as_the_login(served: Served, bro
         wait_for(lambda: text in screen(), what=f"the note in the terminal's timeline:\n{screen()}")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+
+
+def test_the_consoles_export_downloads_the_report_in_the_browser(served: Served, browser, tmp_path) -> None:
+    """`e` in a browser tab: the report comes down to the browser, nothing is left on the host."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{served.url}/login", wait_until="domcontentloaded")
+    page.fill("input[name=name]", served.name)
+    page.fill("input[name=password]", served.password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("body.-first-byte", timeout=30_000)
+    page.locator(".xterm").click()
+    page.wait_for_timeout(1500)
+    before = set(tempfile_folders())
+    with page.expect_download(timeout=30_000) as started:
+        page.keyboard.press("e")
+        page.wait_for_timeout(800)
+        page.keyboard.press("Control+s")  # the default: HTML
+    download = started.value
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert download.suggested_filename.endswith("-report.html")
+    assert "<!DOCTYPE html>" in saved.read_text(encoding="utf-8")[:200]
+    assert set(tempfile_folders()) <= before  # the copy written for the download is gone
+    context.close()
+
+
+def tempfile_folders() -> list[str]:
+    return [p.name for p in Path(tempfile.gettempdir()).glob("warroom-export-*")]
