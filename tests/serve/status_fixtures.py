@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -104,10 +105,17 @@ def _target(fd: Path) -> str | None:
         return None
 
 
-def start_server(db: Path) -> StatusServer:
+def start_server(db: Path, files: int | None = None) -> StatusServer:
+    """The status pages served alone; `files`: the descriptors it may open (its soft limit)."""
     port = free_port()
+
+    def limited() -> None:
+        if files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (files, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
     process = subprocess.Popen([sys.executable, "-c", SERVER, str(db), str(port)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=os.environ | {"PYTHONUNBUFFERED": "1"})
+                               stderr=subprocess.STDOUT, text=True, env=os.environ | {"PYTHONUNBUFFERED": "1"},
+                               preexec_fn=limited)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from warroom.serve.auth import Auth
+from warroom.serve.auth import MAX_DELAY, Auth
 
 from .conftest import Served, add_user, rows, warroom
 
@@ -101,18 +101,21 @@ def test_a_login_posted_from_another_site_is_refused(served: Served) -> None:
 def test_forged_and_tampered_cookies_are_refused(served: Served) -> None:
     good = session_of(log_in(served, served.name, served.password))
     body, mac = good.split(".")
-    name, sid, expires = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    other = base64.urlsafe_b64encode(json.dumps(["Someone Else", sid, expires]).encode()).rstrip(b"=").decode()
-    later = base64.urlsafe_b64encode(json.dumps([name, sid, expires + 10**6]).encode()).rstrip(b"=").decode()
+    name, account, sid, expires = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+
+    def encoded(*fields) -> str:
+        return base64.urlsafe_b64encode(json.dumps(list(fields)).encode()).rstrip(b"=").decode()
+
+    other, later = encoded("Someone Else", account, sid, expires), encoded(name, account, sid, expires + 10**6)
     for forged in (f"{other}.{mac}", f"{later}.{mac}", f"{body}.{mac[:-2]}AA", body, "x.y", "",
-                   Auth(served.db).sign(served.name)):  # the last: signed by another server's secret
+                   Auth(served.db).sign(served.name, account)):  # the last: signed by another server's secret
         assert ask(served, "/", cookie=forged, headers={"Accept": "*/*"}).status == 401, forged
 
 
 def test_an_expired_session_is_refused() -> None:
     auth = Auth(Path("unused.db"))
-    assert auth.read(auth.sign("Ada")) is not None
-    assert auth.read(auth.sign("Ada", now=time.time() - 13 * 3600)) is None
+    assert auth.read(auth.sign("Ada", 1)) is not None
+    assert auth.read(auth.sign("Ada", 1, now=time.time() - 13 * 3600)) is None
 
 
 def test_logout_ends_the_session(served: Served) -> None:
@@ -130,3 +133,28 @@ def test_a_removed_account_is_refused_at_once(served: Served) -> None:
     warroom(served.db, "user", "remove", "Temp Worker")
     assert ask(served, "/", cookie=session).status == 303
     assert ask(served, "/ws", cookie=session, headers=WEBSOCKET).status == 401
+
+
+def test_an_account_removed_and_added_again_does_not_revive_its_sessions(served: Served) -> None:
+    """Removing and adding again is how a password is changed: a stolen cookie must not outlive it."""
+    add_user(served.db, "Rotating", "first-password")
+    session = session_of(log_in(served, "Rotating", "first-password"))
+    warroom(served.db, "user", "remove", "Rotating")
+    add_user(served.db, "Rotating", "second-password")
+    assert ask(served, "/", cookie=session).status == 303
+    assert ask(served, "/", cookie=session_of(log_in(served, "Rotating", "second-password"))).status == 200
+
+
+def test_guesses_while_a_wait_is_owed_are_refused_unchecked(served: Served) -> None:
+    """A wait after wrong passwords is owed by the account and the address: guesses sent in
+    parallel during it are refused without their password being tried."""
+    add_user(served.db, "Guessed", "the-right-one")
+    for n in range(5):
+        answer = log_in(served, "Guessed", f"wrong {n}")
+        assert answer.status in (401, 429)
+    counted = rows(served.db, "SELECT failures FROM accounts WHERE name = 'Guessed'")[0][0]
+    refused = log_in(served, "Guessed", "the-right-one")  # the right one, but during the wait
+    assert refused.status == 429
+    assert rows(served.db, "SELECT failures FROM accounts WHERE name = 'Guessed'")[0][0] == counted
+    time.sleep(MAX_DELAY + 0.5)  # the wait is over: the right password opens, and the next tests may log in
+    assert log_in(served, "Guessed", "the-right-one").status == 303

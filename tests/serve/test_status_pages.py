@@ -16,7 +16,17 @@ from warroom.serve import status_page
 from warroom.store import links
 from warroom.store.store import Store
 
-from .status_fixtures import HOSTILE, StatusServer, make_room, new_link, rows, served, warroom
+from .status_fixtures import (
+    HOSTILE,
+    StatusServer,
+    make_room,
+    new_link,
+    rows,
+    served,
+    start_server,
+    stop_server,
+    warroom,
+)
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +219,28 @@ async def _fifty_viewers(server: StatusServer, token: str, db: Path) -> dict[str
                 response.close()
     return {"opened": sum(name == "status" for name, _ in first), "updated": sum(updated),
             "connections_while_50": connections}
+
+
+def test_live_pages_beyond_half_the_descriptors_are_refused_and_the_pages_still_answer(tmp_path: Path) -> None:
+    """A link handed out widely must not starve the server of descriptors (128 here: 64 viewers)."""
+    db = make_room(tmp_path)
+    token = new_link(db, "sponsors")
+    server = start_server(db, files=128)
+    try:
+        codes = asyncio.run(_open_streams(server, token, 80))
+        assert codes.count(200) == 64 and codes.count(503) == 16, codes
+        assert server.get(f"/status/sponsors?token={token}")[0] == 200
+    finally:
+        stop_server(server)
+
+
+async def _open_streams(server: StatusServer, token: str, count: int) -> list[int]:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        responses = []
+        for _ in range(count):  # one after the other: the count of the open ones is exact
+            response = await session.get(f"{server.url}/status/sponsors/events?token={token}")
+            responses.append(response)
+        codes = [r.status for r in responses]
+        for response in responses:
+            response.close()
+        return codes

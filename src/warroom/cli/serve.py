@@ -3,6 +3,7 @@
 these commands only: every other command starts without them."""
 from __future__ import annotations
 
+import resource
 import signal
 import subprocess
 import sys
@@ -46,6 +47,8 @@ def serve(ctx: Context, host: str, port: int, tls_cert: Path | None, tls_key: Pa
         made = links.ensure_all(store)
     from ..serve.app import Tls, run  # aiohttp and textual-serve load here
 
+    _more_descriptors()
+
     tls = Tls(tls_cert, tls_key) if tls_cert is not None and tls_key is not None else None
     if host not in LOCAL_HOSTS and tls is None:
         say(f"warning: serving on {host} without TLS: passwords and the war room cross the network in clear; "
@@ -78,6 +81,14 @@ def _say_links(made: dict[str, str | None], base: str) -> None:
             say(f"status page for {audience}: {links.url(base, audience, token)}")
         else:
             say(f"status page for {audience}: a link exists (warroom status-link {audience} --rotate for a new one)")
+
+
+def _more_descriptors() -> None:
+    """Every browser tab and live status page holds a descriptor: take all the system allows
+    this process (a service manager's default soft limit is often 1,024)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _kpi_watcher(db: Path) -> subprocess.Popen[bytes]:

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import html
 import json
+import math
 import os
 import secrets
 import time
@@ -57,6 +58,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @dataclass(frozen=True)
 class Session:
     name: str
+    account: int  # the account's creation (ms): removed and added again, it is another account
     sid: str
     expires: int
 
@@ -77,13 +79,14 @@ class Auth:
     max_age: int = SESSION_SECONDS
     revoked: set[str] = field(default_factory=set)  # sessions logged out before they expired
     by_address: dict[str, int] = field(default_factory=dict)  # wrong passwords per client address
+    owed_until: dict[str, float] = field(default_factory=dict)  # "name:N" / "address:A" -> when it may try again
     _store: Store | None = None
     _thread: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "warroom-accounts"))
 
     # -- the cookie --------------------------------------------------------------------------
-    def sign(self, name: str, now: float | None = None) -> str:
+    def sign(self, name: str, account: int, now: float | None = None) -> str:
         expires = int((now if now is not None else time.time()) + self.max_age)
-        body = _b64(json.dumps([name, secrets.token_hex(16), expires], ensure_ascii=False).encode())
+        body = _b64(json.dumps([name, account, secrets.token_hex(16), expires], ensure_ascii=False).encode())
         return f"{body}.{_b64(self._mac(body))}"
 
     def _mac(self, body: str) -> bytes:
@@ -97,14 +100,15 @@ class Auth:
         try:
             if not hmac.compare_digest(_unb64(mac), self._mac(body)):
                 return None
-            name, sid, expires = json.loads(_unb64(body))
+            name, account, sid, expires = json.loads(_unb64(body))
         except (ValueError, TypeError, UnicodeError):
             return None
-        if not (isinstance(name, str) and isinstance(sid, str) and isinstance(expires, int)):
+        if not (isinstance(name, str) and isinstance(account, int) and isinstance(sid, str)
+                and isinstance(expires, int)):
             return None
         if expires <= time.time() or sid in self.revoked:
             return None
-        return Session(name, sid, expires)
+        return Session(name, account, sid, expires)
 
     # -- the accounts ------------------------------------------------------------------------
     # ONE connection for the server process, used by one thread: opening a second Store on
@@ -127,38 +131,44 @@ class Auth:
         self._thread.submit(shut).result()
         self._thread.shutdown()
 
-    def _exists(self, name: str) -> bool:
-        return accounts.exists(self._open(), name)
+    def _holds(self, session: Session) -> bool:
+        """Whether the session's account is still the one it logged in to."""
+        return accounts.created(self._open(), session.name) == session.account
 
     async def session(self, request: web.Request) -> Session | None:
-        """The request's valid session, whose account still exists."""
+        """The request's valid session, whose account still exists (and was not added anew)."""
         found = self.read(request.cookies.get(COOKIE))
-        if found is None or not await self._run(self._exists, found.name):
+        if found is None or not await self._run(self._holds, found):
             return None
         return found
 
     async def still_valid(self, session: Session) -> bool:
         return (session.expires > time.time() and session.sid not in self.revoked
-                and await self._run(self._exists, session.name))
+                and await self._run(self._holds, session))
 
-    def _check(self, name: str, password: str) -> tuple[bool, int]:
+    def _check(self, name: str, password: str) -> tuple[int | None, int]:
+        """The account's creation when `password` is `name`'s (else None), and its failures."""
         store = self._open()
         good = accounts.check(store, name, password)  # argon2: tens of milliseconds, off the event loop
-        return good, accounts.failures(store, name)
+        return (accounts.created(store, name) if good else None), accounts.failures(store, name)
 
-    def _failures(self, name: str) -> int:
-        return accounts.failures(self._open(), name)
+    def owed(self, *keys: str) -> float:
+        """Seconds until a wrong password on any of `keys` (an account, an address) may be
+        tried again: a guess while one is owed is refused unchecked, so guessing in parallel
+        gains nothing."""
+        return max((self.owed_until.get(k, 0.0) for k in keys), default=0.0) - time.monotonic()
 
-    async def login(self, name: str, password: str, address: str) -> bool:
-        before = max(self.by_address.get(address, 0), await self._run(self._failures, name))
-        await asyncio.sleep(delay_for(before))
-        good, failures = await self._run(self._check, name, password)
-        if good:
-            self.by_address.pop(address, None)
-            return True
+    async def login(self, name: str, password: str, address: str) -> int | None:
+        """The account's creation (ms) when the password is right, else None."""
+        account, failures = await self._run(self._check, name, password)
+        if account is not None:
+            self.owed_until.pop(f"name:{name}", None)
+            return account
         self.by_address[address] = self.by_address.get(address, 0) + 1
-        await asyncio.sleep(delay_for(max(failures, self.by_address[address])))
-        return False
+        now = time.monotonic()
+        self.owed_until[f"name:{name}"] = now + delay_for(failures)
+        self.owed_until[f"address:{address}"] = now + delay_for(self.by_address[address])
+        return None
 
     # -- the routes --------------------------------------------------------------------------
     def cookie(self, response: web.StreamResponse, value: str) -> None:
@@ -179,10 +189,14 @@ class Auth:
         name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
         if not name or not password or len(password) > 1024:
             return _page("Give your name and your password.", status=401)
-        if not await self.login(name, password, request.remote or "?"):
+        address = request.remote or "?"
+        if (wait := self.owed(f"name:{name}", f"address:{address}")) > 0:
+            return _page(f"Too many wrong passwords: try again in {math.ceil(wait)} s.", name, status=429)
+        account = await self.login(name, password, address)
+        if account is None:
             return _page("Wrong name or password.", name, status=401)
         response = _see_other("/")
-        self.cookie(response, self.sign(name))
+        self.cookie(response, self.sign(name, account))
         return response
 
     async def logout(self, request: web.Request) -> web.StreamResponse:

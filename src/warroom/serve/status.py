@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import resource
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -298,6 +299,9 @@ async def status_events_route(request: web.Request) -> web.StreamResponse:
     if isinstance(allowed, web.Response):
         return allowed
     broadcaster, audience, token = allowed
+    if broadcaster.watching() >= viewer_cap():  # each one is a descriptor: keep half for the console
+        return web.Response(status=503, text="Too many live status pages are open: reload in a minute.\n",
+                            headers={"Retry-After": "60", "Cache-Control": "no-store"})
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
         "X-Accel-Buffering": "no", "X-Content-Type-Options": "nosniff"})
@@ -329,6 +333,13 @@ async def status_events_route(request: web.Request) -> web.StreamResponse:
     finally:
         broadcaster.unsubscribe(sub)
     return response
+
+
+def viewer_cap() -> int:
+    """How many live pages may be open at once: half the descriptors this process may open,
+    so that a link handed out widely cannot starve the console and the login of them."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return max(16, soft // 2) if soft != resource.RLIM_INFINITY else 100_000
 
 
 def _event(name: str, data: dict[str, Any]) -> bytes:

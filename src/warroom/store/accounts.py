@@ -106,7 +106,13 @@ def count(store: Store) -> int:
 
 
 def exists(store: Store, name: str) -> bool:
-    return bool(_rows(store, "SELECT 1 FROM accounts WHERE name = ?", (name,)))
+    return created(store, name) is not None
+
+
+def created(store: Store, name: str) -> int | None:
+    """When the account was added (ms): an account removed and added again is another one."""
+    found = _rows(store, "SELECT created_at FROM accounts WHERE name = ?", (name,))
+    return int(found[0][0]) if found else None
 
 
 def failures(store: Store, name: str) -> int:
