@@ -397,7 +397,7 @@ class WarRoomApp(App[None]):
             reason = self.poll_error.removeprefix(f"{store.path}: ")
             alarm.append_text(safe(f" POLL FAILED: {reason} ", "bold black on yellow", limit=max(24, width // 2)))
         core = Text(no_wrap=True, end="")
-        core.append(f" {views.t_label(now, room.golive)} ", "bold reverse")
+        core.append(f" {timefmt.t_label(now, room.golive)} ", "bold reverse")
         core.append(f" {views.phase(room, now)} ", "bold")
         core.append(f" {views.hhmm(now, self.tz, seconds=True)} ")
         extra = Text(f"{self.tz.key} ", end="").append_text(safe(f" as {store.operator} ", "italic", limit=30))

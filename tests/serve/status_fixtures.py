@@ -11,7 +11,6 @@ import resource
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from .conftest import free_port
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=window.__pwned=1> [bold red]boom[/] \x1b[31mRED \u202eevil"
@@ -57,20 +58,6 @@ def new_link(db: Path, audience: str, rotate: bool = False) -> str:
     done = warroom(db, "--json", "status-link", audience, *(["--rotate"] if rotate else []))
     url = json.loads(done.stdout)["url"]
     return url.split("?token=", 1)[1]
-
-
-def rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

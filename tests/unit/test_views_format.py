@@ -25,12 +25,12 @@ def test_a_duration_reads_as_people_say_it_the_same_in_the_console_and_the_repor
 
 def test_t_label_counts_days_from_a_day_on():
     golive = ms(2026, 11, 24, 20, 0)
-    assert views.t_label(golive + 2_110_000, golive) == "T+0:35:10"
-    assert views.t_label(golive - 5_025_000, golive) == "T-1:23:45"
+    assert timefmt.t_label(golive + 2_110_000, golive) == "T+0:35:10"
+    assert timefmt.t_label(golive - 5_025_000, golive) == "T-1:23:45"
     five_days = ((5 * 24 + 4) * 60 + 12) * 60_000 + 33_000
-    assert views.t_label(golive + five_days, golive) == "T+5d 04:12"
-    assert views.t_label(golive - five_days, golive) == "T-5d 04:12"
-    assert views.t_label(golive + 86_400_000, golive) == "T+1d 00:00"
+    assert timefmt.t_label(golive + five_days, golive) == "T+5d 04:12"
+    assert timefmt.t_label(golive - five_days, golive) == "T-5d 04:12"
+    assert timefmt.t_label(golive + 86_400_000, golive) == "T+1d 00:00"
 
 
 def test_an_instant_an_old_journal_holds_out_of_range_is_shown_not_raised():

@@ -484,22 +484,12 @@ def since(ms: int, now: int, tz, seconds: bool = False) -> str:
     return timefmt.show(ms, tz, clock if same_day else "%d %b %H:%M")
 
 
-def t_label(now: int, golive: int) -> str:
-    """'T-1:23:45' before go-live, 'T+0:35:10' after; 'T+5d 04:12' from a day on."""
-    days, seconds = divmod(abs(now - golive) // 1000, 86400)
-    hours, rest = divmod(seconds, 3600)
-    sign = "-" if now < golive else "+"
-    if days:
-        return f"T{sign}{days}d {hours:02d}:{rest // 60:02d}"
-    return f"T{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
-
-
 def draft(room: Room, now: int) -> str:
     """A status update filled with the live state, for a person to edit and send."""
     tz = timefmt.zone(room.meta("timezone", "UTC"))
     done = progress(room, now)
     severities = ", ".join(f"{n} SEV{sev}" for sev, n in open_by_severity(room).items() if n)
-    lines = [f"{room.meta('name')} — {t_label(now, room.golive)}, phase {phase(room, now)}.",
+    lines = [f"{room.meta('name')} — {timefmt.t_label(now, room.golive)}, phase {phase(room, now)}.",
              f"Runbook: {done.done}/{done.total} steps done, {done.late} late."]
     if done.in_progress:
         lines.append("In progress: " + "; ".join(s["title"] for s in done.in_progress) + ".")

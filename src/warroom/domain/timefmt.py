@@ -257,3 +257,14 @@ def _nearest_to_golive(clock: time, golive: int, tz: ZoneInfo) -> int:
     days = (at_golive.date() + timedelta(days=d) for d in (-1, 0, 1))
     nearest = min((datetime.combine(day, clock) for day in days), key=lambda t: abs(t - at_golive))
     return to_ms(wall_time(nearest, tz))
+
+
+def t_label(now: int, golive: int) -> str:
+    """'T-1:23:45' before go-live, 'T+0:35:10' after; 'T+5d 04:12' from a day on (the
+    console's top bar and the status pages, and the status page's script, write it so)."""
+    days, seconds = divmod(abs(now - golive) // 1000, 86400)
+    hours, rest = divmod(seconds, 3600)
+    sign = "-" if now < golive else "+"
+    if days:
+        return f"T{sign}{days}d {hours:02d}:{rest // 60:02d}"
+    return f"T{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"

@@ -135,7 +135,7 @@ def status_of(summary: Mapping[str, Any], audience: Mapping[str, Any], incidents
         "timezone": summary.get("timezone") or "UTC",
         "now": now,
         "golive": golive,
-        "t": t_label(now, golive) if golive is not None else None,
+        "t": timefmt.t_label(now, golive) if golive is not None else None,
         "phase": str(summary["phase"]) if summary.get("phase") is not None else None,
         "hold": bool(summary.get("hold")),
         "steps": {"done": steps.get("done", 0), "skipped": steps.get("skipped", 0), "total": steps.get("total", 0),
@@ -151,17 +151,6 @@ def status_of(summary: Mapping[str, Any], audience: Mapping[str, Any], incidents
         "message": {"text": message["text"], "at": message.get("sent_at") or message["happened_at"]}
         if message else None,
     }
-
-
-def t_label(now: int, golive: int) -> str:
-    """'T-1:23:45' before go-live, 'T+0:35:10' after; 'T+5d 04:12' from a day on (as the
-    console's top bar, and the page's script, write it)."""
-    days, seconds = divmod(abs(now - golive) // 1000, 86400)
-    hours, rest = divmod(seconds, 3600)
-    sign = "-" if now < golive else "+"
-    if days:
-        return f"T{sign}{days}d {hours:02d}:{rest // 60:02d}"
-    return f"T{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 def _when(ms: int | None, now: int, tz_name: str, seconds: bool = False) -> str:
