@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from .status_fixtures import HOSTILE, StatusServer, chromium_browser, make_room, new_link, rows, served, warroom
+from .conftest import rows
+from .status_fixtures import HOSTILE, StatusServer, chromium_browser, make_room, new_link, served, warroom
 
 LIVE = "Live: this page updates by itself."
 

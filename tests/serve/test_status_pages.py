@@ -16,17 +16,8 @@ from warroom.serve import status_page
 from warroom.store import links
 from warroom.store.store import Store
 
-from .status_fixtures import (
-    HOSTILE,
-    StatusServer,
-    make_room,
-    new_link,
-    rows,
-    served,
-    start_server,
-    stop_server,
-    warroom,
-)
+from .conftest import rows
+from .status_fixtures import HOSTILE, StatusServer, make_room, new_link, served, start_server, stop_server, warroom
 
 
 @pytest.fixture(scope="module")
