@@ -158,3 +158,11 @@ def test_guesses_while_a_wait_is_owed_are_refused_unchecked(served: Served) -> N
     assert rows(served.db, "SELECT failures FROM accounts WHERE name = 'Guessed'")[0][0] == counted
     time.sleep(MAX_DELAY + 0.5)  # the wait is over: the right password opens, and the next tests may log in
     assert log_in(served, "Guessed", "the-right-one").status == 303
+
+
+def test_a_name_made_to_resolve_here_gets_nothing_from_a_loopback_server(served: Served) -> None:
+    """DNS rebinding: a page of another site whose name points at 127.0.0.1 is not answered."""
+    port = served.url.rsplit(":", 1)[1]
+    for path in ("/login", "/", "/status/x?token=y"):
+        assert ask(served, path, headers={"Host": f"evil.example:{port}"}).status == 421, path
+    assert ask(served, "/login", headers={"Host": f"localhost:{port}"}).status == 200

@@ -17,8 +17,6 @@ from ..store import accounts, links
 from . import main
 from .base import Ascii, Context, guarded, json_option, report, say, say_json
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -45,12 +43,12 @@ def serve(ctx: Context, host: str, port: int, tls_cert: Path | None, tls_key: Pa
         if accounts.count(store) == 0:
             raise RuleError(f"nobody could log in: add an account first (warroom --db {ctx.db} user add NAME)")
         made = links.ensure_all(store)
-    from ..serve.app import Tls, run  # aiohttp and textual-serve load here
+    from ..serve.app import LOOPBACK, Tls, run  # aiohttp and textual-serve load here
 
     _more_descriptors()
 
     tls = Tls(tls_cert, tls_key) if tls_cert is not None and tls_key is not None else None
-    if host not in LOCAL_HOSTS and tls is None:
+    if host not in LOOPBACK and tls is None:
         say(f"warning: serving on {host} without TLS: passwords and the war room cross the network in clear; "
             "give --tls-cert/--tls-key, or listen on 127.0.0.1 behind a reverse proxy that speaks HTTPS", err=True)
     scheme, shown = "https" if tls else "http", host if ":" not in host else f"[{host}]"

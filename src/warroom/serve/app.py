@@ -9,6 +9,7 @@ import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -34,7 +35,7 @@ class Tls:
 async def make_app(db: Path, host: str, port: int, tls: Tls | None = None, *,
                    public_url: str | None = None, extra_routes: Iterable[ExtraRoutes] = ()) -> web.Application:
     """The whole server's aiohttp app: every route behind the login but auth's open ones."""
-    auth = Auth(db, secure=tls is not None)
+    auth = Auth(db, secure=tls is not None, hosts=local_names(host, port, public_url))
     server = ConsoleServer(db, auth, host, port, public_url=public_url)
     app = await server.make_app()
     app.middlewares.append(auth.middleware)
@@ -47,6 +48,19 @@ async def make_app(db: Path, host: str, port: int, tls: Tls | None = None, *,
     app.on_cleanup.append(close)
     app[AUTH], app[CONSOLE] = auth, server
     return app
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def local_names(host: str, port: int, public_url: str | None) -> frozenset[str] | None:
+    """The Host names a server on this machine's loopback answers: a page of another site
+    whose name was made to resolve here (DNS rebinding) gets nothing. A server listening on
+    another address is reached by names it cannot know: None, any."""
+    if host not in LOOPBACK:
+        return None
+    names = {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")}
+    return frozenset(names | ({urlsplit(public_url).netloc} if public_url else set()))
 
 
 def run(db: Path, host: str, port: int, tls: Tls | None = None, *, public_url: str | None = None,

@@ -75,6 +75,7 @@ class Auth:
 
     db: Path
     secure: bool = False
+    hosts: frozenset[str] | None = None  # the Host names answered (None: any), see app.local_names
     secret: bytes = field(default_factory=lambda: os.urandom(32))
     max_age: int = SESSION_SECONDS
     revoked: set[str] = field(default_factory=set)  # sessions logged out before they expired
@@ -209,6 +210,8 @@ class Auth:
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.hosts is not None and request.host not in self.hosts:  # another name resolved here
+            raise web.HTTPMisdirectedRequest(text="421: this server does not answer to that name\n")
         path = request.path
         if path in OPEN_PATHS or any(path.startswith(p) for p in OPEN_PREFIXES):
             return await handler(request)
