@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import resource
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +18,6 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -137,19 +135,3 @@ def served(db: Path) -> Iterator[StatusServer]:
     finally:
         out = stop_server(server)
     assert "Traceback" not in out, out
-
-
-@contextlib.contextmanager
-def chromium_browser() -> Iterator[Any]:
-    """The system's chromium through Playwright; the test is skipped where there is none."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no chromium on this system (apt-get install chromium): the browser tests need it")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed (pip install -e '.[test]')")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()

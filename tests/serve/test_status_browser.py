@@ -10,15 +10,9 @@ from typing import Any
 import pytest
 
 from .conftest import rows
-from .status_fixtures import HOSTILE, StatusServer, chromium_browser, make_room, new_link, served, warroom
+from .status_fixtures import HOSTILE, StatusServer, make_room, new_link, served, warroom
 
 LIVE = "Live: this page updates by itself."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium_browser() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
